@@ -1,0 +1,42 @@
+# Two commands: `make run` and `make test`. Needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+export FLASK_APP := app
+
+.PHONY: run test bench install translations extract update-translations check-translations clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(PY) -m school.catalogs compile
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) school demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(PY) -m pytest -q
+
+bench: install translations
+	@$(PY) -m tests.bench
+
+extract: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+
+update-translations: extract
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+check-translations: install
+	$(PY) -m school.catalogs check
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,66 @@
+"""Defter: the application factory is the only place an app is built."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from school.config import ROOT, from_environment
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+
+    from school import access, catalogs, cli, errors, i18n, models, templating  # noqa: F401  (models: metadata)
+    from school.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+    catalogs.compile_catalogs()
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    access.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from school.models import User
+        try:
+            user = db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+        return user if user and user.active else None
+
+    from school.auth import bp as auth_bp
+    from school.main import bp as main_bp
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL, foreign keys and a busy timeout for every SQLite connection."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,115 @@
+"""Who may use what.
+
+Every view declares its audience with @allow(...) or @public; a view without a declaration is refused
+(fail closed). The conventions, the same everywhere:
+  not logged in            -> redirect to /login (htmx: HX-Redirect)
+  role not allowed here    -> 403
+  object outside the scope -> 404 (another family's child, another teacher's course, a forged id)
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, g, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import exists, select
+
+from school.extensions import db, htmx
+
+ROLES = ("admin", "director", "deputy", "teacher", "secretary", "class_teacher", "parent", "student")
+ANY = "any"          # any logged-in user
+PUBLIC = "public"    # no login
+STAFF_READ_ALL = ("admin", "director", "deputy")
+
+
+def allow(*roles: str):
+    unknown = set(roles) - set(ROLES) - {ANY}
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(view):
+        view.__access__ = frozenset(roles)
+        return view
+    return decorate
+
+
+def public(view):
+    view.__access__ = frozenset({PUBLIC})
+    return view
+
+
+def user_roles(user=None) -> frozenset[str]:
+    """Stored staff roles plus the roles derived from relations, computed once per request."""
+    user = user or current_user
+    if not user or not user.is_authenticated:
+        return frozenset()
+    cached = g.get("_roles")
+    if cached is not None and g.get("_roles_user") == user.id:
+        return cached
+    from school.models import Guardianship, SchoolClass, Student
+    from school.queries import current_year_id
+
+    roles = set(user.staff_roles)
+    year_id = current_year_id()
+    if year_id is not None and db.session.scalar(select(exists().where(
+            SchoolClass.class_teacher_id == user.id, SchoolClass.year_id == year_id))):
+        roles.add("class_teacher")
+    if db.session.scalar(select(exists().where(Guardianship.guardian_id == user.person_id))):
+        roles.add("parent")
+    if db.session.scalar(select(exists().where(Student.person_id == user.person_id))):
+        roles.add("student")
+    g._roles, g._roles_user = frozenset(roles), user.id
+    return g._roles
+
+
+def has_role(*roles: str) -> bool:
+    return bool(user_roles() & set(roles))
+
+
+def login_redirect():
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def enforce():
+    """before_request: apply the view's declaration."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint == "static":
+        return None
+    view = current_app.view_functions[endpoint]
+    access = getattr(view, "__access__", None)
+    if access is None:
+        current_app.logger.error("view %s declares no access; refused", endpoint)
+        abort(403)
+    if PUBLIC in access:
+        return None
+    if not current_user.is_authenticated:
+        return login_redirect()
+    if ANY in access:
+        return None
+    if not (user_roles() & access):
+        abort(403)
+    return None
+
+
+def get_or_404(model, ident):
+    """Fetch by primary key; anything that is not a positive integer id is a 404, never a 500."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def init_app(app) -> None:
+    app.before_request(enforce)
+
+    @app.context_processor
+    def inject_roles():
+        return {"user_roles": user_roles, "has_role": has_role}
+

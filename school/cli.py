@@ -1,0 +1,72 @@
+"""`flask school …` commands."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from school.extensions import db
+
+school_cli = AppGroup("school", help="Defter administration commands.")
+
+
+@school_cli.command("create-admin")
+@click.option("--username", prompt=True)
+@click.option("--surname", default="Администратор")
+@click.option("--name", default="Школы")
+@click.password_option()
+def create_admin(username: str, surname: str, name: str, password: str) -> None:
+    """Create the first administrator (or give an existing login the administrator role)."""
+    from school import audit
+    from school.models import Person, StaffRole, User
+    from school.passwords import hash_password
+
+    username = username.strip().lower()
+    if not username or len(username) > 64:
+        raise click.UsageError("username must be 1 to 64 characters")
+    if len(password) < 8:
+        raise click.UsageError("password must be at least 8 characters")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        person = Person(surname=surname, name=name)
+        user = User(person=person, username=username, password_hash=hash_password(password), language="ru")
+        db.session.add(user)
+        db.session.flush()
+    if "admin" not in user.staff_roles:
+        user.roles.append(StaffRole(role="admin"))
+    audit.record("create_admin", f"user:{user.id}", user_id=user.id)
+    db.session.commit()
+    click.echo(f"administrator {username} is ready")
+
+
+@school_cli.command("demo")
+@click.option("--today", "today_", help="YYYY-MM-DD: the date the demo is built up to (default: today).")
+@click.option("--reset", is_flag=True, help="Delete everything and build the demo school anew.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when a school already exists.")
+def demo(today_: str | None, reset: bool, if_empty: bool) -> None:
+    """Build the demo school, deterministically."""
+    from school import clock, demo as demo_school
+    from school.models import School
+
+    day = dt.date.fromisoformat(today_) if today_ else clock.today()
+    exists = db.session.get(School, 1) is not None
+    if exists and not reset:
+        if if_empty:
+            click.echo("a school already exists; the demo was not built")
+            demo_school.print_logins(click.echo, only_if_present=True)
+            return
+        click.echo("This database already holds a school. Use --reset to delete it and build the demo.", err=True)
+        sys.exit(1)
+    started = dt.datetime.now()
+    counts = demo_school.build(day, reset=reset)
+    seconds = (dt.datetime.now() - started).total_seconds()
+    click.echo(f"demo school built up to {day.isoformat()} in {seconds:.1f} s: "
+               + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    demo_school.print_logins(click.echo)
+
+
+def init_app(app) -> None:
+    app.cli.add_command(school_cli)

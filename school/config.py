@@ -1,0 +1,44 @@
+"""Settings from the environment; nothing else reads os.environ for configuration."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'defter.sqlite3'}"
+    # Platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        # A stable key per instance folder so sessions survive restarts without configuration.
+        key_file = Path(instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(os.urandom(32).hex())
+        secret = key_file.read_text().strip()
+    return {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "LOGIN_LIMIT_PER_ACCOUNT": int(os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", 10)),
+        "LOGIN_LIMIT_PER_ADDRESS": int(os.environ.get("LOGIN_LIMIT_PER_ADDRESS", 50)),
+        "LOGIN_LIMIT_MINUTES": int(os.environ.get("LOGIN_LIMIT_MINUTES", 15)),
+        "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }

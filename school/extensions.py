@@ -1,0 +1,16 @@
+"""Extension instances only; create_app() wires them."""
+from flask_babel import Babel
+from flask_htmx import HTMX
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from school.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+babel = Babel()
+csrf = CSRFProtect()
+htmx = HTMX()

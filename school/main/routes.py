@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import current_user
+
+from school import clock
+from school.access import ANY, allow, public, user_roles
+from school.htmx import render
+from school.main import bp
+from school.main import queries
+from school.queries import current_year_id
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}
+
+
+@bp.route("/")
+@allow(ANY)
+def home():
+    day = clock.today()
+    roles = user_roles()
+    context = dict(day=day, roles=roles)
+    if "teacher" in roles:
+        context["today_lessons"] = queries.teacher_day(current_user.id, day)
+    if "parent" in roles:
+        context["children"] = queries.children_of(current_user.person_id, day)
+    if "student" in roles and current_user.person.student:
+        context["own_class"] = queries.current_class(current_user.person.student.id, day)
+    if roles & {"admin", "director", "deputy", "secretary"}:
+        context["overview"] = queries.school_overview(current_year_id(), day)
+    return render("main/home.html", **context)

@@ -1,0 +1,48 @@
+"""Template globals: dates and numbers through Flask-Babel, the static asset with a content hash."""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import request, url_for
+from flask_babel import format_date, format_decimal, format_time, get_locale
+
+from school import clock
+from school.i18n import LANGUAGE_NAMES, SUPPORTED, chosen_language, localized
+from school.queries import school_settings
+
+
+@lru_cache(maxsize=64)
+def _digest(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def init_app(app) -> None:
+    static_root = Path(app.static_folder)
+
+    def asset(filename: str) -> str:
+        """URL with a content hash, so the file can be cached for a year."""
+        path = static_root / filename
+        return url_for("static", filename=filename, v=_digest(str(path), path.stat().st_mtime))
+
+    @app.after_request
+    def cache_static(response):
+        if request.endpoint == "static" and request.args.get("v"):
+            response.cache_control.public = True
+            response.cache_control.max_age = 31536000
+            response.cache_control.immutable = True
+        elif request.endpoint != "static":
+            response.vary.add("HX-Request")
+            response.headers.setdefault("Cache-Control", "no-store" if request.endpoint != "main.healthz" else "no-cache")
+        return response
+
+    @app.context_processor
+    def globals_():
+        return dict(asset=asset, lang=chosen_language, languages=SUPPORTED,
+                    language_names=LANGUAGE_NAMES, localized=localized, school=school_settings,
+                    today=clock.today, locale=get_locale)
+
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["time"] = lambda t: format_time(t, "HH:mm") if t else ""
+    app.jinja_env.filters["decimal"] = lambda n, fmt="0.00": format_decimal(n, fmt) if n is not None else ""
