@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from school.i18n import LANGUAGE_NAMES, SUPPORTED
@@ -25,4 +26,4 @@ class PasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Interface language"), choices=[(c, LANGUAGE_NAMES[c]) for c in SUPPORTED])
+    language = SelectField(_l("Interface language"), choices=[SelectChoice(c, LANGUAGE_NAMES[c], render_kw={"lang": c}) for c in SUPPORTED])

@@ -1,0 +1,104 @@
+"""The route × role matrix: every route of the app, every role, the conventions of the foundation.
+
+Routes join by themselves (from app.url_map); a route whose arguments have no sample here fails the test
+until someone adds one, so no route escapes the matrix.
+"""
+from __future__ import annotations
+
+import pytest
+from flask_login import current_user
+
+from school.access import ANY, PUBLIC, user_roles
+from tests.conftest import csrf_token
+
+LOGINS = {
+    "admin": {"admin"},
+    "director": {"director"},
+    "teacher": {"teacher", "class_teacher"},
+    "secretary": {"secretary"},
+    "parent": {"parent"},
+    "student": {"student"},
+}
+
+
+def sample_args(ids) -> dict:
+    """A value for each URL argument name used by any route (ids of the test school)."""
+    return {
+        "code": "uk",
+        "filename": "css/app.css",
+    }
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def build_url(app, rule, ids) -> str:
+    samples = sample_args(ids)
+    missing = set(rule.arguments) - set(samples)
+    assert not missing, f"add a sample value for {missing} (route {rule.rule}) to tests/test_access.py"
+    with app.test_request_context():
+        from flask import url_for
+        return url_for(rule.endpoint, **{a: samples[a] for a in rule.arguments})
+
+
+def call(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": csrf_token(client, "/login")})
+
+
+def test_every_view_declares_access(app):
+    for rule, _ in routes(app):
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "__access__", None), f"{rule.endpoint} declares no access"
+
+
+def test_undeclared_view_is_refused(app, client, auth):
+    @app.route("/undeclared")
+    def undeclared():
+        return "secret"
+    auth.login("admin")
+    assert client.get("/undeclared").status_code == 403
+
+
+@pytest.mark.parametrize("login", sorted(LOGINS))
+def test_derived_roles(app, client, auth, login):
+    auth.login(login)
+    with client:
+        client.get("/")
+        assert set(user_roles(current_user)) == LOGINS[login]
+
+
+def test_anonymous_matrix(app, client, ids):
+    for rule, method in routes(app):
+        access = app.view_functions[rule.endpoint].__access__
+        url = build_url(app, rule, ids)
+        r = call(client, method, url)
+        if PUBLIC in access:
+            assert r.status_code not in (401, 403), (rule.rule, method, r.status_code)
+        else:
+            assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (rule.rule, method)
+
+
+@pytest.mark.parametrize("login", sorted(LOGINS))
+def test_role_matrix(app, client, auth, ids, login):
+    roles = LOGINS[login]
+    # Logging out ends the session, so it goes last.
+    ordered = sorted(routes(app), key=lambda rm: rm[0].endpoint == "auth.logout")
+    auth.login(login)
+    for rule, method in ordered:
+        access = app.view_functions[rule.endpoint].__access__
+        url = build_url(app, rule, ids)
+        r = call(client, method, url)
+        allowed = PUBLIC in access or ANY in access or bool(roles & access)
+        if allowed:
+            assert r.status_code != 403, (login, rule.rule, method)
+            if rule.endpoint != "auth.logout":  # logging out rightly ends at the login page
+                assert not (r.status_code == 302 and r.headers["Location"].startswith("/login")), (login, rule.rule)
+        else:
+            assert r.status_code == 403, (login, rule.rule, method, r.status_code)
