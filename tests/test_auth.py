@@ -1,0 +1,123 @@
+import datetime as dt
+
+from sqlalchemy import select
+
+from school.extensions import db
+from school.models import AuditEvent, LoginFailure, User
+from school.passwords import hash_password, verify_password
+from tests.conftest import csrf_token
+from tests.factory import PASSWORD
+
+
+def test_passwords_are_argon2(ctx):
+    user = db.session.scalar(select(User).where(User.username == "teacher"))
+    assert user.password_hash.startswith("$argon2id$")
+    assert verify_password(user.password_hash, PASSWORD)
+    assert not verify_password(user.password_hash, PASSWORD + "x")
+    assert not verify_password("not-a-hash", PASSWORD)
+    assert hash_password("a") != hash_password("a")  # salted
+
+
+def test_wrong_password_is_refused_with_a_message(auth, client):
+    r = auth.login("teacher", "wrong")
+    assert r.status_code == 422
+    assert "Неверное имя пользователя или пароль" in r.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_username_is_case_insensitive(auth, client):
+    assert auth.login("TEACHER").status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_login_and_failure_are_audited(app, auth):
+    auth.login("teacher", "wrong")
+    auth.login("teacher")
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["login_failed", "login"]
+
+
+def test_login_rate_limit_per_account(app, auth, client, monkeypatch):
+    for _ in range(10):
+        assert auth.login("teacher", "wrong").status_code == 422
+    r = auth.login("teacher")  # the right password no longer helps
+    assert r.status_code == 429
+    assert "Слишком много неудачных попыток" in r.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    # another account from the same address is not blocked by this one
+    assert auth.login("director").status_code == 302
+    auth.logout()
+    # the window passes
+    monkeypatch.setenv("DEFTER_TODAY", "2026-11-25")
+    assert auth.login("teacher").status_code == 302
+
+
+def test_successful_logins_do_not_count(auth):
+    for _ in range(12):
+        assert auth.login("teacher").status_code == 302
+        auth.logout()
+    assert auth.login("teacher").status_code == 302
+
+
+def test_login_rate_limit_per_address(app, auth):
+    with app.app_context():
+        now = dt.datetime.combine(dt.date(2026, 11, 24), dt.datetime.now().time())
+        db.session.add_all(LoginFailure(username=f"guess{i}", address="127.0.0.1", at=now) for i in range(50))
+        db.session.commit()
+    assert auth.login("director").status_code == 429
+
+
+def test_csrf_refused_on_login_and_logout(auth, client):
+    r = client.post("/login", data={"username": "teacher", "password": PASSWORD})
+    assert r.status_code == 400
+    auth.login("teacher")
+    r = client.post("/logout")
+    assert r.status_code == 400
+    assert client.get("/").status_code == 200  # still logged in
+
+
+def test_logout_is_post_only(auth, client):
+    auth.login("teacher")
+    assert client.get("/logout").status_code == 405
+    assert auth.logout().status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_open_redirect_is_refused(auth, client):
+    token = csrf_token(client)
+    r = client.post("/login?next=https://evil.example/", data={"username": "teacher", "password": PASSWORD,
+                                                               "csrf_token": token})
+    assert r.headers["Location"] == "/"
+
+
+def test_session_cookie_flags(auth):
+    r = auth.login("teacher")
+    cookie = r.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_change_password(app, auth, client):
+    auth.login("teacher")
+    bad = auth.post("/profile/password", {"pw-old_password": "nope", "pw-new_password": "newpassword1",
+                                           "pw-confirm": "newpassword1"})
+    assert bad.status_code == 422
+    assert "Текущий пароль неверен" in bad.get_data(as_text=True)
+    short = auth.post("/profile/password", {"pw-old_password": PASSWORD, "pw-new_password": "short",
+                                             "pw-confirm": "short"})
+    assert short.status_code == 422
+    ok = auth.post("/profile/password", {"pw-old_password": PASSWORD, "pw-new_password": "newpassword1",
+                                          "pw-confirm": "newpassword1"})
+    assert ok.status_code == 302
+    auth.logout()
+    assert auth.login("teacher").status_code == 422
+    assert auth.login("teacher", "newpassword1").status_code == 302
+
+
+def test_create_admin_command(app, runner):
+    r = runner.invoke(args=["school", "create-admin", "--username", "Boss"], input="longpassword\nlongpassword\n")
+    assert r.exit_code == 0, r.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "boss"))
+        assert user is not None and "admin" in user.staff_roles
+        assert verify_password(user.password_hash, "longpassword")

@@ -1,0 +1,93 @@
+import datetime as dt
+
+import pytest
+from babel import Locale
+from babel.dates import format_date
+from flask_babel import force_locale, ngettext
+from sqlalchemy import select
+
+from school.catalogs import incomplete
+from school.extensions import db
+from school.i18n import CRH, SUPPORTED
+from school.models import User
+
+
+@pytest.mark.parametrize("lang", SUPPORTED)
+def test_catalog_is_complete(lang):
+    assert incomplete(lang) == []
+
+
+def test_crh_dates():
+    d = dt.date(2024, 9, 2)
+    assert format_date(d, "full", locale=CRH) == "Базарэртеси, 2 сентябрь 2024"
+    assert format_date(d, "long", locale=CRH) == "2 сентябрь 2024"
+    assert format_date(d, "short", locale=CRH) == "02.09.2024"
+    assert format_date(dt.date(2026, 5, 7), "EEEE d MMMM", locale=CRH) == "Джумаакъшамы 7 майыс"
+    assert format_date(dt.date(2026, 11, 27), "EEE", locale=CRH) == "Джум"
+    assert str(CRH) == "crh"
+
+
+def test_crh_does_not_touch_russian_data():
+    d = dt.date(2024, 9, 2)
+    format_date(d, "full", locale=CRH)
+    assert format_date(d, "full", locale="ru").startswith("понедельник, 2 сентября 2024")
+    assert format_date(d, "full", locale="uk").startswith("понеділок, 2 вересня 2024")
+    assert Locale.parse("ru").first_week_day == 0
+
+
+def _plural(app, lang, n):
+    with app.test_request_context(), force_locale(CRH if lang == "crh" else lang):
+        return ngettext("Too many failed attempts. Try again in %(num)d minute.",
+                        "Too many failed attempts. Try again in %(num)d minutes.", n)
+
+
+def test_crh_plurals_follow_the_catalog(app):
+    forms = {n: _plural(app, "crh", n) for n in (1, 2, 5, 21)}
+    for n, text in forms.items():
+        assert str(n) in text and "minute" not in text
+    assert "дакъикъа" in forms[5] or forms[5].replace("5", "") == forms[1].replace("1", "")
+
+
+def test_russian_and_ukrainian_plurals(app):
+    ru = {n: _plural(app, "ru", n).replace(str(n), "#") for n in (1, 3, 5, 11, 21)}
+    assert ru[1] == ru[21] and ru[1].endswith("минуту.")
+    assert ru[3].endswith("минуты.") and ru[5].endswith("минут.") and ru[11].endswith("минут.")
+    uk = {n: _plural(app, "uk", n).replace(str(n), "#") for n in (1, 3, 5, 11, 21)}
+    assert uk[1] == uk[21] and uk[3] != uk[5] and uk[5] == uk[11] and uk[1] != uk[5]
+
+
+def test_language_defaults_from_accept_language(client):
+    html = client.get("/login", headers={"Accept-Language": "uk-UA,uk;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="uk">' in html
+    html = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="ru">' in html
+
+
+def test_language_links_on_login_page_outside_the_form(client):
+    html = client.get("/login").get_data(as_text=True)
+    form = html[html.index("<form"):html.index("</form>")]
+    assert "/lang/crh" in html and "/lang/crh" not in form
+    r = client.get("/lang/crh?next=/login")
+    assert r.status_code == 302 and r.headers["Location"] == "/login"
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="crh">' in html and "Кириш" in html
+
+
+def test_language_is_stored_per_user(app, auth, client):
+    auth.login("teacher")
+    client.get("/lang/uk?next=/")
+    with app.app_context():
+        assert db.session.scalar(select(User.language).where(User.username == "teacher")) == "uk"
+    auth.logout()
+    auth.login("teacher")
+    assert '<html lang="uk">' in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_language_is_404(client):
+    assert client.get("/lang/de").status_code == 404
+
+
+def test_crh_home_page_dates(auth, client):
+    auth.login("parent")  # a parent whose language is crh
+    html = client.get("/").get_data(as_text=True)
+    assert "Салы, 24 ноябрь 2026" in html
