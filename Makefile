@@ -32,8 +32,9 @@ bench: install translations
 extract: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
 
+# Not `pybabel update`: it drops the Plural-Forms header of crh, a locale Babel does not know.
 update-translations: extract
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) -m school.catalogs update
 
 check-translations: install
 	$(PY) -m school.catalogs check

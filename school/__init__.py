@@ -21,12 +21,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
 
     from school import access, catalogs, cli, errors, i18n, models, templating  # noqa: F401  (models: metadata)
-    from school.extensions import babel, csrf, db, htmx, login_manager, migrate
+    from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
     catalogs.compile_catalogs()
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
@@ -46,9 +47,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         return user if user and user.active else None
 
     from school.auth import bp as auth_bp
+    from school.journal import bp as journal_bp
     from school.main import bp as main_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(journal_bp)
     return app
 
 

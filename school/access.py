@@ -20,15 +20,27 @@ PUBLIC = "public"    # no login
 STAFF_READ_ALL = ("admin", "director", "deputy")
 
 
-def allow(*roles: str):
-    unknown = set(roles) - set(ROLES) - {ANY}
+def allow(*roles: str, write: tuple[str, ...] | None = None):
+    """Who may use the view; `write` narrows who may send unsafe methods (POST…) to it — the others
+    may read it, and get 403 when they try to write."""
+    unknown = (set(roles) | set(write or ())) - set(ROLES) - {ANY}
     if unknown or not roles:
         raise ValueError(f"unknown roles {unknown}")
 
     def decorate(view):
         view.__access__ = frozenset(roles)
+        view.__write__ = frozenset(write) if write is not None else frozenset(roles)
         return view
     return decorate
+
+
+def may_use(view, roles: frozenset[str], method: str) -> bool:
+    """The declaration applied to a set of roles (the matrix test reads the same function)."""
+    access = view.__access__
+    if PUBLIC in access or ANY in access:
+        return True
+    allowed = getattr(view, "__write__", access) if method not in ("GET", "HEAD", "OPTIONS") else access
+    return bool(roles & allowed)
 
 
 def public(view):
@@ -87,9 +99,7 @@ def enforce():
         return None
     if not current_user.is_authenticated:
         return login_redirect()
-    if ANY in access:
-        return None
-    if not (user_roles() & access):
+    if not may_use(view, user_roles(), request.method):
         abort(403)
     return None
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from school.config import ROOT
 from school.i18n import SUPPORTED, as_locale
@@ -24,7 +24,9 @@ def po_path(lang: str) -> Path:
 def read_catalog(lang: str):
     # Passing our Locale object (not the string) keeps Babel from dropping crh's Plural-Forms header.
     with po_path(lang).open("rb") as f:
-        return read_po(f, locale=as_locale(lang))
+        catalog = read_po(f, locale=as_locale(lang))
+    catalog.locale = as_locale(lang)  # the "Language: crh" header resets it to None on read
+    return catalog
 
 
 def compile_catalogs(force: bool = False) -> list[str]:
@@ -45,6 +47,18 @@ def compile_catalogs(force: bool = False) -> list[str]:
     return done
 
 
+def update_catalogs() -> None:
+    """Merge translations/messages.pot into every catalog (pybabel update drops crh's Plural-Forms)."""
+    with (TRANSLATIONS / "messages.pot").open("rb") as f:
+        template = read_po(f)
+    for lang in SUPPORTED:
+        catalog = read_catalog(lang)
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        with po_path(lang).open("wb") as f:
+            write_po(f, catalog, width=100, omit_header=False, sort_output=True)
+
+
 def incomplete(lang: str) -> list[str]:
     """Message ids that are untranslated or fuzzy in lang."""
     bad = []
@@ -61,6 +75,8 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "compile"
     if command == "compile":
         print("compiled:", ", ".join(compile_catalogs(force=True)) or "nothing")
+    elif command == "update":
+        update_catalogs()
     elif command == "check":
         problems = {lang: incomplete(lang) for lang in SUPPORTED}
         for lang, ids in problems.items():

@@ -28,6 +28,10 @@ def init_app(app) -> None:
 
     @app.after_request
     def cache_static(response):
+        if request.endpoint == "static" and response.status_code == 200:
+            # Read the (small) file now so Flask-Compress compresses it whole, not as a stream it never closes.
+            response.direct_passthrough = False
+            response.make_sequence()
         if request.endpoint == "static" and request.args.get("v"):
             response.cache_control.public = True
             response.cache_control.max_age = 31536000

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from school.extensions import db
-from school.models import (AcademicYear, BellTime, Course, Enrolment, Guardianship, Holiday, Lesson, Period, Person,
+from school.models import (AcademicYear, Attendance, BellTime, Course, Enrolment, Guardianship, Holiday, Lesson, Period, Person,
                            School, SchoolClass, StaffRole, Student, Subject, TimetableSlot, User, WorkKind)
 from school.passwords import hash_password
 
@@ -90,8 +90,14 @@ def build() -> dict:
     s.add(TimetableSlot(course_id=m6.id, weekday=TODAY.isoweekday(), lesson_number=2, room="21",
                         valid_from=year.first_day))
     answer = s.query(WorkKind).filter_by(code="answer").one()
-    s.add(Lesson(course_id=m5.id, day=TODAY, number=1, topic="Дроби", work_kind_id=answer.id))
+    lesson = Lesson(course_id=m5.id, day=TODAY, number=1, topic="Дроби", work_kind_id=answer.id)
+    s.add(lesson)
+    s.flush()
+    absence = Attendance(lesson_id=lesson.id, student_id=other5[0].id, code="absent", set_by=users["teacher"].id,
+                         set_at=dt.datetime.combine(TODAY, dt.time(8, 10)), version=1)
+    s.add(absence)
     s.commit()
-    return dict(year_id=year.id, class5=c5.id, class6=c6.id, class1=c1.id, math5=m5.id, math6=m6.id, rus5=r5.id,
+    q2 = s.query(Period).filter_by(scheme="quarters", number=2).one()
+    return dict(lesson=lesson.id, absence=absence.id, q2=q2.id, year_id=year.id, class5=c5.id, class6=c6.id, class1=c1.id, math5=m5.id, math6=m6.id, rus5=r5.id,
                 emil=emil.id, lenur=lenur.id, other6=other6.id, other5=[o.id for o in other5],
                 users={k: u.id for k, u in users.items()})

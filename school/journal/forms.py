@@ -1,0 +1,33 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from school.models.register import HOMEWORK_MAX, TOPIC_MAX
+
+
+class CellForm(FlaskForm):
+    action = StringField(validators=[DataRequired(), Length(max=10)])
+    version = StringField(validators=[DataRequired(), Length(max=30)])
+    slot = IntegerField(default=1, validators=[Optional(), NumberRange(1, 3)])
+    work_kind = IntegerField(validators=[Optional()])
+
+
+class VersionedChoiceForm(FlaskForm):
+    value = StringField(validators=[DataRequired(), Length(max=10)])
+    version = IntegerField(validators=[Optional()], default=0)
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class LessonForm(FlaskForm):
+    topic = TextAreaField(_l("Topic"), validators=[Length(max=TOPIC_MAX)], render_kw={"rows": 2})
+    homework = TextAreaField(_l("Homework"), validators=[Length(max=HOMEWORK_MAX)], render_kw={"rows": 2})
+    work_kind = SelectField(_l("Kind of work"), coerce=_optional_int, validate_choice=False)
+    substitute = SelectField(_l("Substitute teacher"), coerce=_optional_int, validate_choice=False)
+    state = SelectField(_l("The lesson"), choices=[SelectChoice("held", _l("held")),
+                                                   SelectChoice("cancelled", _l("cancelled"))])
+    back = HiddenField()

@@ -1,0 +1,499 @@
+"""Rules of the register, enforced on the server: who may write, the edit window, unmarked classes,
+kinds of work, versions and the change log. Routes call these; tests call them without HTTP."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import g
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select
+
+from school import clock, grading
+from school.extensions import db
+from school.models import (Attendance, Course, EditUnlock, Enrolment, Holiday, Lesson, Mark, MarkChange, Period,
+                           PeriodMark, PlanItem, ScaleValue, SchoolClass, SubgroupMember, TimetableSlot, User,
+                           WorkKind)
+from school.queries import school_settings
+
+ATTENDANCE_ACTIONS = ("absent", "late", "ill", "excused")
+
+
+class JournalError(Exception):
+    """A refused change: a translated message and the HTTP status of the conventions."""
+    status = 422
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Conflict(JournalError):
+    status = 409
+
+
+class NotFound(JournalError):
+    status = 404
+
+
+# ---------------------------------------------------------------- scale and kinds of work
+
+def scale_entries(scale: str | None = None) -> dict[str, grading.ScaleEntry]:
+    scale = scale or school_settings().scale
+    cache = g.setdefault("_scales", {})
+    if scale not in cache:
+        rows = db.session.scalars(select(ScaleValue).where(ScaleValue.scale == scale)
+                                  .order_by(ScaleValue.position)).all()
+        cache[scale] = {r.code: grading.ScaleEntry(r.code, r.value, r.counts_in_average, r.for_lesson,
+                                                   r.for_period, r.pass_fail) for r in rows}
+    return cache[scale]
+
+
+def lesson_codes(course: Course) -> list[str]:
+    """Codes a teacher may give for a lesson of this course (зач/незач for a pass/fail course)."""
+    entries = scale_entries().values()
+    if course.assessment == "pass_fail":
+        return [e.code for e in entries if e.pass_fail]
+    return [e.code for e in entries if e.value is not None]
+
+
+def period_codes(course: Course) -> list[str]:
+    entries = scale_entries().values()
+    if course.assessment == "pass_fail":
+        return [e.code for e in entries if e.pass_fail or (e.value is None and not e.pass_fail)]
+    return [e.code for e in entries if not e.pass_fail]
+
+
+def work_kinds() -> list[WorkKind]:
+    if "_work_kinds" not in g:
+        g._work_kinds = db.session.scalars(select(WorkKind).order_by(WorkKind.id)).all()
+    return g._work_kinds
+
+
+# ---------------------------------------------------------------- who may do what
+
+def can_write_lesson(user: User, lesson: Lesson, course: Course) -> bool:
+    return course.teacher_id == user.id or lesson.substitute_id == user.id
+
+
+def is_class_teacher(user: User, class_id: int) -> bool:
+    return db.session.scalar(select(exists().where(SchoolClass.id == class_id,
+                                                   SchoolClass.class_teacher_id == user.id)))
+
+
+def can_read_course(user: User, course: Course, roles: frozenset[str]) -> bool:
+    if course.teacher_id == user.id or roles & {"admin", "director", "deputy"}:
+        return True
+    if course.school_class.class_teacher_id == user.id:
+        return True
+    return db.session.scalar(select(exists().where(Lesson.course_id == course.id, Lesson.substitute_id == user.id)))
+
+
+# ---------------------------------------------------------------- dates
+
+def class_is_marked(school_class: SchoolClass, day: dt.date) -> bool:
+    """Grade 1 never; grade 2 from its marks_from date (001 п. 3.9)."""
+    return school_class.marks_from is not None and day >= school_class.marks_from
+
+
+def course_takes_marks(course: Course, day: dt.date) -> bool:
+    return course.attested and course.assessment != "unmarked" and class_is_marked(course.school_class, day)
+
+
+def edit_window_refusal(course: Course, day: dt.date) -> str | None:
+    """None when the day may be edited today; otherwise the translated reason."""
+    today = clock.today()
+    if day > today:
+        return _("This lesson is in the future: nothing can be entered yet.")
+    window = school_settings().edit_window_days
+    if (today - day).days <= window:
+        return None
+    now = clock.now()
+    unlocked = db.session.scalar(select(exists().where(
+        or_(EditUnlock.course_id == course.id, EditUnlock.class_id == course.class_id),
+        EditUnlock.first_day <= day, EditUnlock.last_day >= day, EditUnlock.until > now)))
+    if unlocked:
+        return None
+    return _("The edit window of %(days)d days has closed for %(date)s. Ask the administrator to open this day.",
+             days=window, date=format_date(day, "short"))
+
+
+def periods_for(course: Course) -> list[Period]:
+    return db.session.scalars(select(Period).where(Period.year_id == course.year_id,
+                                                   Period.scheme == course.school_class.period_scheme)
+                              .order_by(Period.number)).all()
+
+
+def period_containing(periods: list[Period], day: dt.date) -> Period | None:
+    for p in periods:
+        if p.first_day <= day <= p.last_day:
+            return p
+    before = [p for p in periods if p.last_day < day]
+    return before[-1] if before else (periods[0] if periods else None)
+
+
+# ---------------------------------------------------------------- roster
+
+@dataclass
+class RosterRow:
+    student_id: int
+    surname: str
+    name: str
+    from_day: dt.date
+    to_day: dt.date | None
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.surname} {self.name}"
+
+    def enrolled(self, day: dt.date) -> bool:
+        return self.from_day <= day and (self.to_day is None or day <= self.to_day)
+
+
+def roster(class_id: int, subgroup_id: int | None, first: dt.date, last: dt.date,
+           student_id: int | None = None) -> list[RosterRow]:
+    """Students of a class (or one subgroup of it) at any time between first and last, by surname."""
+    from school.models import Person, Student
+
+    if subgroup_id:
+        stmt = (select(SubgroupMember.student_id, Person.surname, Person.name, SubgroupMember.from_day,
+                       SubgroupMember.to_day, Enrolment.from_day, Enrolment.to_day)
+                .join(Student, Student.id == SubgroupMember.student_id).join(Person, Person.id == Student.person_id)
+                .join(Enrolment, and_(Enrolment.student_id == Student.id, Enrolment.class_id == class_id))
+                .where(SubgroupMember.subgroup_id == subgroup_id,
+                       SubgroupMember.from_day <= last,
+                       or_(SubgroupMember.to_day.is_(None), SubgroupMember.to_day >= first)))
+    else:
+        stmt = (select(Enrolment.student_id, Person.surname, Person.name, Enrolment.from_day, Enrolment.to_day)
+                .join(Student, Student.id == Enrolment.student_id).join(Person, Person.id == Student.person_id))
+    if student_id is not None:
+        stmt = stmt.where(Enrolment.student_id == student_id)
+    stmt = stmt.where(Enrolment.class_id == class_id, Enrolment.from_day <= last,
+                      or_(Enrolment.to_day.is_(None), Enrolment.to_day >= first))
+    rows: dict[int, RosterRow] = {}
+    for r in db.session.execute(stmt):
+        start, end = r[3], r[4]
+        if len(r) > 5:  # subgroup membership within the enrolment
+            start = max(start, r[5])
+            end = min(d for d in (end, r[6]) if d is not None) if (end or r[6]) else None
+        row = rows.get(r[0])
+        if row is None:
+            rows[r[0]] = RosterRow(r[0], r[1], r[2], start, end)
+        else:  # several stays in the class: span them all
+            row.from_day = min(row.from_day, start)
+            row.to_day = None if (row.to_day is None or end is None) else max(row.to_day, end)
+    ordered = sorted(rows.values(), key=lambda x: (x.surname, x.name, x.student_id))
+    for i, row in enumerate(ordered, 1):
+        row.number = i
+    return ordered
+
+
+# ---------------------------------------------------------------- lessons from the timetable
+
+def ensure_lessons(course: Course, first: dt.date, last: dt.date) -> None:
+    """Create the lessons the timetable gives between first and last (not on holidays), once."""
+    last = min(last, clock.today())
+    if last < first:
+        return
+    slots = db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id == course.id)).all()
+    if not slots:
+        return
+    holidays = db.session.execute(select(Holiday.first_day, Holiday.last_day).where(
+        Holiday.year_id == course.year_id)).all()
+    existing = set(db.session.execute(select(Lesson.day, Lesson.number).where(
+        Lesson.course_id == course.id, Lesson.day >= first, Lesson.day <= last)).all())
+    plan = iter(db.session.scalars(select(PlanItem.topic).where(PlanItem.course_id == course.id)
+                                   .order_by(PlanItem.position)).all()[_lesson_count(course, first):])
+    day = first
+    new = []
+    while day <= last:
+        if not any(a <= day <= b for a, b in holidays):
+            for slot in sorted(slots, key=lambda s: s.lesson_number):
+                if slot.weekday == day.isoweekday() and slot.valid_from <= day and (
+                        slot.valid_to is None or day <= slot.valid_to) and (day, slot.lesson_number) not in existing:
+                    new.append(Lesson(course_id=course.id, day=day, number=slot.lesson_number,
+                                      topic=next(plan, None), state="held"))
+        day += dt.timedelta(days=1)
+    if new:
+        db.session.add_all(new)
+        db.session.commit()
+
+
+def _lesson_count(course: Course, before: dt.date) -> int:
+    return db.session.scalar(select(func.count(Lesson.id)).where(Lesson.course_id == course.id,
+                                                                 Lesson.day < before)) or 0
+
+
+# ---------------------------------------------------------------- the grid's data
+
+@dataclass
+class Cell:
+    marks: list[Mark] = field(default_factory=list)
+    attendance: Attendance | None = None
+
+    @property
+    def version(self) -> str:
+        first = next((m for m in self.marks if m.slot == 1), None)
+        return f"{first.version if first else 0}-{self.attendance.version if self.attendance else 0}"
+
+
+@dataclass
+class RowStats:
+    count: int
+    average: Decimal | None
+    suggestion: str | None
+
+
+def row_stats(marks: list[Mark]) -> RowStats:
+    entries = scale_entries()
+    values = [(entries[m.code].value if entries[m.code].counts_in_average else None, m.weight) for m in marks]
+    average = grading.weighted_average(values)
+    low, high = grading.scale_bounds(entries.values())
+    return RowStats(len(marks), average, grading.suggest(average, school_settings().round_up_from, low, high))
+
+
+def grid(course: Course, period: Period) -> dict:
+    ensure_lessons(course, period.first_day, period.last_day)
+    lessons = db.session.scalars(select(Lesson).where(
+        Lesson.course_id == course.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day)
+        .order_by(Lesson.day, Lesson.number)).all()
+    students = roster(course.class_id, course.subgroup_id, period.first_day, period.last_day)
+    lesson_ids = [les.id for les in lessons]
+    cells: dict[tuple[int, int], Cell] = {}
+    marks_by_student: dict[int, list[Mark]] = {}
+    if lesson_ids:
+        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)):
+            cells.setdefault((m.lesson_id, m.student_id), Cell()).marks.append(m)
+            marks_by_student.setdefault(m.student_id, []).append(m)
+        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids))):
+            cells.setdefault((a.lesson_id, a.student_id), Cell()).attendance = a
+    period_marks = {pm.student_id: pm for pm in db.session.scalars(select(PeriodMark).where(
+        PeriodMark.course_id == course.id, PeriodMark.kind == "period", PeriodMark.period_id == period.id))}
+    stats = {s.student_id: row_stats(marks_by_student.get(s.student_id, [])) for s in students}
+    return dict(lessons=lessons, students=students, cells=cells, stats=stats, period_marks=period_marks)
+
+
+def cell_of(lesson: Lesson, student_id: int) -> Cell:
+    cell = Cell()
+    cell.marks = db.session.scalars(select(Mark).where(Mark.lesson_id == lesson.id, Mark.student_id == student_id)
+                                    .order_by(Mark.slot)).all()
+    cell.attendance = db.session.scalar(select(Attendance).where(Attendance.lesson_id == lesson.id,
+                                                                 Attendance.student_id == student_id))
+    return cell
+
+
+def student_stats(course: Course, period: Period, student_id: int) -> RowStats:
+    marks = db.session.scalars(select(Mark).join(Lesson, Lesson.id == Mark.lesson_id).where(
+        Lesson.course_id == course.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day,
+        Mark.student_id == student_id)).all()
+    return row_stats(marks)
+
+
+# ---------------------------------------------------------------- saving a cell
+
+def _roster_row(course: Course, lesson: Lesson, student_id: int) -> RosterRow:
+    """The student's place in this course around the lesson's date; a forged id is a 404."""
+    for row in roster(course.class_id, course.subgroup_id, lesson.day - dt.timedelta(days=366),
+                      lesson.day + dt.timedelta(days=366), student_id):
+        if row.student_id == student_id:
+            return row
+    raise NotFound(_("Nothing was found at this address."))
+
+
+def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version: str, slot: int = 1,
+              work_kind_id: int | None = None) -> Cell:
+    """Set a mark (a scale code), an attendance code, or clear the cell. Raises JournalError."""
+    course = lesson.course
+    row = _roster_row(course, lesson, student_id)
+    if not row.enrolled(lesson.day):
+        raise JournalError(_("%(name)s is not in this class on %(date)s.", name=row.label,
+                             date=format_date(lesson.day, "short")))
+    if lesson.state == "cancelled":
+        raise JournalError(_("The lesson was cancelled: nothing can be entered for it."))
+    refusal = edit_window_refusal(course, lesson.day)
+    if refusal:
+        raise JournalError(refusal)
+    if slot not in (1, 2, 3):
+        raise JournalError(_("Unknown mark position."))
+    cell = cell_of(lesson, student_id)
+    if version != cell.version and not _already(cell, action, slot):
+        raise Conflict(_("Someone else changed this cell in the meantime. The current value is shown; "
+                         "enter yours again if it is still right."))
+    now = clock.now()
+    if action in ATTENDANCE_ACTIONS:
+        if cell.attendance is None:
+            cell.attendance = Attendance(lesson_id=lesson.id, student_id=student_id, code=action, set_by=user.id,
+                                         set_at=now, version=1)
+            db.session.add(cell.attendance)
+        elif cell.attendance.code != action:
+            cell.attendance.code, cell.attendance.set_by, cell.attendance.set_at = action, user.id, now
+            cell.attendance.version += 1
+    elif action == "clear":
+        mark = next((m for m in cell.marks if m.slot == slot), None)
+        if mark is not None:
+            _log_change(lesson, student_id, slot, mark.code, None, user, now)
+            db.session.delete(mark)
+            cell.marks.remove(mark)
+        if cell.attendance is not None and slot == 1:
+            db.session.delete(cell.attendance)
+            cell.attendance = None
+    else:
+        _set_mark(user, lesson, course, cell, student_id, action, slot, work_kind_id, now)
+    db.session.commit()
+    return cell
+
+
+def _already(cell: Cell, action: str, slot: int) -> bool:
+    """A retried save whose first attempt did arrive finds the cell as it wanted it: not a conflict."""
+    mark = next((m for m in cell.marks if m.slot == slot), None)
+    if action in ATTENDANCE_ACTIONS:
+        return cell.attendance is not None and cell.attendance.code == action
+    if action == "clear":
+        return mark is None and (slot != 1 or cell.attendance is None)
+    return mark is not None and mark.code == action
+
+
+def _set_mark(user, lesson, course, cell, student_id, code, slot, work_kind_id, now) -> None:
+    if not course.attested:
+        raise JournalError(_("This subject is taught without attestation: it takes no marks."))
+    if not course_takes_marks(course, lesson.day):
+        raise JournalError(_("This class is taught without marks on this date: only attendance, topics and notes."))
+    if code not in lesson_codes(course):
+        entry = scale_entries().get(code)
+        if entry is not None and not entry.for_lesson:
+            raise JournalError(_("«%(code)s» is given for a reporting period, not for a lesson.", code=code))
+        raise JournalError(_("«%(code)s» is not a mark of this course.", code=code[:10]))
+    kind_id = work_kind_id or lesson.work_kind_id
+    kinds = {k.id: k for k in work_kinds()}
+    if kind_id is None:
+        kind_id = next(k.id for k in kinds.values() if k.code == "answer")
+    if kind_id not in kinds:
+        raise JournalError(_("Choose the kind of work for this mark."))
+    mark = next((m for m in cell.marks if m.slot == slot), None)
+    if mark is None:
+        if slot > 1 and not any(m.slot == slot - 1 for m in cell.marks):
+            raise JournalError(_("Give the first mark before a second one."))
+        mark = Mark(lesson_id=lesson.id, student_id=student_id, slot=slot, scale=school_settings().scale, code=code,
+                    work_kind_id=kind_id, weight=kinds[kind_id].weight, author_id=user.id, created_at=now,
+                    updated_at=now, version=1)
+        db.session.add(mark)
+        cell.marks.append(mark)
+        cell.marks.sort(key=lambda m: m.slot)
+    elif mark.code != code or mark.work_kind_id != kind_id:
+        _log_change(lesson, student_id, slot, mark.code, code, user, now)
+        mark.code, mark.work_kind_id, mark.weight = code, kind_id, kinds[kind_id].weight
+        mark.author_id, mark.updated_at = user.id, now
+        mark.version += 1
+
+
+def _log_change(lesson, student_id, slot, old, new, user, now) -> None:
+    db.session.add(MarkChange(lesson_id=lesson.id, student_id=student_id, slot=slot, old_code=old, new_code=new,
+                              changed_by=user.id, changed_at=now,
+                              reason=_("entered by a substitute") if lesson.substitute_id == user.id else None))
+
+
+# ---------------------------------------------------------------- the class teacher's reasons
+
+def set_reason(user: User, attendance: Attendance, reason: str, version: int) -> Attendance:
+    if reason not in ("ill", "excused", "unexcused", "clear"):
+        raise JournalError(_("Unknown reason."))
+    if attendance.code == "late" and reason != "clear":
+        raise JournalError(_("A late arrival needs no reason."))
+    if version != attendance.version:
+        raise Conflict(_("Someone else changed this cell in the meantime. The current value is shown; "
+                         "enter yours again if it is still right."))
+    if reason == "clear":
+        attendance.reason = attendance.reason_by = attendance.reason_at = None
+    else:
+        attendance.reason, attendance.reason_by, attendance.reason_at = reason, user.id, clock.now()
+    attendance.version += 1
+    db.session.commit()
+    return attendance
+
+
+# ---------------------------------------------------------------- period marks
+
+def save_period_mark(user: User, course: Course, period: Period, student_id: int, code: str,
+                     version: int) -> PeriodMark | None:
+    if course.teacher_id != user.id:
+        raise NotFound(_("Nothing was found at this address."))
+    if not course.attested:
+        raise JournalError(_("This subject is taught without attestation: it takes no marks."))
+    if not roster(course.class_id, course.subgroup_id, period.first_day, period.last_day, student_id):
+        raise NotFound(_("Nothing was found at this address."))
+    if period.closed_at is not None:
+        raise JournalError(_("This period is closed."))
+    if period.first_day > clock.today():
+        raise JournalError(_("This period has not started yet."))
+    if code != "clear" and code not in period_codes(course):
+        raise JournalError(_("«%(code)s» is not a period mark of this course.", code=code[:10]))
+    if code != "clear" and not class_is_marked(course.school_class, period.last_day) and code != "безотм":
+        raise JournalError(_("This class is taught without marks on this date: only attendance, topics and notes."))
+    pm = db.session.scalar(select(PeriodMark).where(PeriodMark.course_id == course.id, PeriodMark.kind == "period",
+                                                    PeriodMark.period_id == period.id,
+                                                    PeriodMark.student_id == student_id))
+    if (pm.version if pm else 0) != version:
+        raise Conflict(_("Someone else changed this cell in the meantime. The current value is shown; "
+                         "enter yours again if it is still right."))
+    now = clock.now()
+    if code == "clear":
+        if pm is not None:
+            db.session.delete(pm)
+            pm = None
+    elif pm is None:
+        pm = PeriodMark(student_id=student_id, course_id=course.id, kind="period", period_id=period.id,
+                        scale=school_settings().scale, code=code, set_by=user.id, set_at=now, version=1)
+        db.session.add(pm)
+    elif pm.code != code:
+        pm.code, pm.set_by, pm.set_at = code, user.id, now
+        pm.version += 1
+    db.session.commit()
+    return pm
+
+
+# ---------------------------------------------------------------- the lesson header
+
+def update_lesson(user: User, lesson: Lesson, topic: str, homework: str, work_kind_id: int | None,
+                  substitute_id: int | None, state: str) -> Lesson:
+    course = lesson.course
+    refusal = edit_window_refusal(course, lesson.day)
+    if refusal:
+        raise JournalError(refusal)
+    topic, homework = (topic or "").strip(), (homework or "").strip()
+    from school.models.register import HOMEWORK_MAX, TOPIC_MAX
+    if len(topic) > TOPIC_MAX:
+        raise JournalError(_("The topic is too long: at most %(n)d characters.", n=TOPIC_MAX))
+    if len(homework) > HOMEWORK_MAX:
+        raise JournalError(_("The homework is too long: at most %(n)d characters.", n=HOMEWORK_MAX))
+    if homework and not class_is_marked(course.school_class, lesson.day):
+        raise JournalError(_("No homework is set in this class on this date."))
+    if work_kind_id is not None and work_kind_id not in {k.id for k in work_kinds()}:
+        raise JournalError(_("Choose the kind of work for this mark."))
+    if state not in ("held", "cancelled"):
+        raise JournalError(_("Unknown lesson state."))
+    if state == "cancelled" and db.session.scalar(select(exists().where(Mark.lesson_id == lesson.id))):
+        raise JournalError(_("This lesson has marks: remove them before cancelling it."))
+    if substitute_id is not None:
+        from school.models import StaffRole
+        if substitute_id == course.teacher_id or not db.session.scalar(select(exists().where(
+                StaffRole.user_id == substitute_id, StaffRole.role == "teacher"))):
+            raise JournalError(_("Choose a substitute teacher from the list."))
+    now = clock.now()
+    if topic != (lesson.topic or ""):
+        lesson.topic, lesson.topic_entered_at = topic or None, now
+    if homework != (lesson.homework or ""):
+        lesson.homework, lesson.homework_entered_at = homework or None, now
+    lesson.work_kind_id, lesson.substitute_id, lesson.state = work_kind_id, substitute_id, state
+    db.session.commit()
+    return lesson
+
+
+def teachers() -> list[User]:
+    from school.models import Person, StaffRole
+    return db.session.scalars(select(User).join(StaffRole, StaffRole.user_id == User.id).join(
+        Person, Person.id == User.person_id).where(StaffRole.role == "teacher")
+        .order_by(Person.surname, Person.name)).all()
+

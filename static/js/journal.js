@@ -1,0 +1,198 @@
+/* The journal grid: tap or type, each change one small htmx request.
+   Saves wait in localStorage until the server confirms them, so a dropped network or an expired
+   session never loses an entry silently: it is retried, and replayed after the next login. */
+(function () {
+  "use strict";
+  var grid = document.getElementById("grid");
+  if (!grid || grid.dataset.writable !== "1") { scrollToFocus(); return; }
+  var twelve = grid.dataset.scale === "twelve";
+  var store = "defter-pending-" + grid.dataset.course;
+  var picker = document.getElementById("picker");
+  var ppicker = document.getElementById("ppicker");
+  var pending = {};
+  var inflight = {};
+  var cur = null, digits = "", digitTimer = null, retryDelay = 1000;
+  try { pending = JSON.parse(localStorage.getItem(store) || "{}"); } catch (e) { pending = {}; }
+
+  function persist() { try { localStorage.setItem(store, JSON.stringify(pending)); } catch (e) { /* full or private */ } }
+  function status(text, bad) {
+    var el = document.getElementById("status");
+    if (el) { el.textContent = text || ""; el.className = bad ? "err" : ""; }
+  }
+  function isCell(td) { return td && td.tagName === "TD" && td.id.charAt(0) === "c"; }
+  function editable(td) { return isCell(td) && !td.classList.contains("x"); }
+  function cellUrl(id) {
+    var p = id.slice(1).split("-");
+    return grid.dataset.save.replace("/0/students/0", "/" + p[0] + "/students/" + p[1]);
+  }
+  function idFromPath(path) {
+    var m = /lessons\/(\d+)\/students\/(\d+)/.exec(path || "");
+    return m ? "c" + m[1] + "-" + m[2] : null;
+  }
+
+  function focusCell(td) {
+    if (!isCell(td)) return;
+    if (cur && cur !== td) cur.tabIndex = -1;
+    cur = td; td.tabIndex = 0; td.focus();
+    digits = "";
+  }
+  function move(td, dr, dc) {
+    var tr = td.parentElement, row = tr, idx = td.cellIndex, next = null;
+    if (dr) {
+      var rows = grid.tBodies[0].rows, r = row.sectionRowIndex + dr;
+      if (r >= 0 && r < rows.length) next = rows[r].cells[idx];
+    } else {
+      next = tr.cells[idx + dc];
+    }
+    if (isCell(next)) focusCell(next);
+  }
+
+  function save(td, action, slot) {
+    if (!editable(td)) { status(td.title || grid.dataset.lockedMsg || "", true); return; }
+    pending[td.id] = { action: action, slot: slot || 1, v: td.dataset.v };
+    persist();
+    td.classList.add("saving");
+    if (!inflight[td.id]) send(td.id);
+  }
+  function send(id) {
+    var p = pending[id], td = document.getElementById(id);
+    if (!p || !td) { delete pending[id]; persist(); return; }
+    inflight[id] = p;
+    htmx.ajax("POST", cellUrl(id), { source: td, target: "#" + id, swap: "outerHTML",
+      values: { action: p.action, slot: p.slot, version: inflight[id].v } });
+  }
+  function settled(id, ok) {
+    var sent = inflight[id];
+    delete inflight[id];
+    var p = pending[id];
+    var td = document.getElementById(id);
+    if (p && sent && p !== sent && td) {  // a newer entry for this cell waited: send it with the fresh version
+      p.v = td.dataset.v; persist(); send(id); return;
+    }
+    if (ok !== null) { delete pending[id]; persist(); }
+    if (td && cur && cur.id === id) { cur = td; td.tabIndex = 0; td.focus(); }
+  }
+
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    var id = idFromPath(e.detail.pathInfo && e.detail.pathInfo.requestPath);
+    if (!id || !inflight[id]) return;
+    var code = e.detail.xhr ? e.detail.xhr.status : 0;
+    if (code === 0) return;  // network: htmx:sendError retries
+    if (code === 204 || e.detail.xhr.getResponseHeader("HX-Redirect")) {
+      // The session expired: keep the entry; it is replayed after the next login.
+      delete inflight[id];
+      status(grid.dataset.expiredMsg, true);
+      return;
+    }
+    retryDelay = 1000;
+    if (code >= 500 || code === 403 || code === 404 || code === 400) {
+      var td = document.getElementById(id);
+      if (td) { td.classList.remove("saving"); td.classList.add("err"); }
+      status(grid.dataset.failedMsg, true);
+    }
+    settled(id, code < 300);
+  });
+  document.body.addEventListener("htmx:sendError", function (e) {
+    var id = idFromPath(e.detail.pathInfo && e.detail.pathInfo.requestPath);
+    if (!id) return;
+    delete inflight[id];
+    var td = document.getElementById(id);
+    if (td) { td.classList.add("retry"); }
+    status(grid.dataset.offlineMsg, true);
+    setTimeout(function () { if (pending[id] && !inflight[id]) send(id); }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
+  });
+
+  function openPicker(panel, anchor) {
+    closePickers();
+    var r = anchor.getBoundingClientRect();
+    panel.hidden = false;
+    var top = window.scrollY + r.bottom + 4, left = window.scrollX + r.left;
+    var w = panel.offsetWidth;
+    if (left + w > window.scrollX + document.documentElement.clientWidth - 8) left = Math.max(8, window.scrollX + document.documentElement.clientWidth - w - 8);
+    panel.style.top = top + "px"; panel.style.left = left + "px";
+  }
+  function closePickers() {
+    if (picker) picker.hidden = true;
+    if (ppicker) ppicker.hidden = true;
+    var s2 = document.getElementById("slot2"); if (s2) s2.checked = false;
+  }
+
+  grid.addEventListener("click", function (e) {
+    var pbtn = e.target.closest("button[data-p]");
+    if (pbtn && ppicker) { ppicker.dataset.sid = pbtn.dataset.p; openPicker(ppicker, pbtn); return; }
+    var td = e.target.closest("td");
+    if (!editable(td)) { if (isCell(td) && td.title) status(td.title, true); return; }
+    focusCell(td);
+    if (picker) openPicker(picker, td);
+  });
+  if (picker) picker.addEventListener("click", function (e) {
+    var b = e.target.closest("button");
+    if (!b) return;
+    if (b.hasAttribute("data-close")) { closePickers(); if (cur) cur.focus(); return; }
+    var s2 = document.getElementById("slot2");
+    if (cur && b.dataset.a) save(cur, b.dataset.a, s2 && s2.checked ? 2 : 1);
+    closePickers();
+    if (cur) cur.focus();
+  });
+  if (ppicker) ppicker.addEventListener("click", function (e) {
+    var b = e.target.closest("button");
+    if (!b) return;
+    if (b.hasAttribute("data-close")) { closePickers(); return; }
+    var sid = ppicker.dataset.sid, td = document.getElementById("p" + sid);
+    if (td && b.dataset.a) {
+      htmx.ajax("POST", grid.dataset.period.replace(/\/0$/, "/" + sid), { source: td, target: "#p" + sid,
+        swap: "outerHTML", values: { value: b.dataset.a, version: td.dataset.v } });
+    }
+    closePickers();
+  });
+
+  var ABSENT = { "н": 1, "Н": 1, "n": 1, "N": 1 };
+  var LATE = { "о": 1, "О": 1 };
+  function commitDigits() {
+    clearTimeout(digitTimer);
+    if (cur && digits) save(cur, digits, 1);
+    digits = "";
+  }
+  grid.addEventListener("keydown", function (e) {
+    var td = e.target;
+    if (!isCell(td) || e.ctrlKey || e.metaKey || e.altKey) return;
+    var k = e.key;
+    if (k === "ArrowUp") { move(td, -1, 0); } else if (k === "ArrowDown" || k === "Enter") { commitDigits(); move(td, 1, 0); }
+    else if (k === "ArrowLeft") { move(td, 0, -1); } else if (k === "ArrowRight") { move(td, 0, 1); }
+    else if (k === "Backspace" || k === "Delete") { save(td, "clear", 1); }
+    else if (ABSENT[k]) { save(td, "absent", 1); }
+    else if (LATE[k]) { save(td, "late", 1); }
+    else if (k === "Escape") { closePickers(); }
+    else if (k === " " || k === "F2") { if (picker) openPicker(picker, td); }
+    else if (/^[0-9]$/.test(k)) {
+      digits += k;
+      if (!twelve || digits.length === 2 || digits !== "1") { commitDigits(); }
+      else { clearTimeout(digitTimer); digitTimer = setTimeout(commitDigits, 700); }
+    } else { return; }
+    e.preventDefault();
+  });
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest(".picker") && !e.target.closest("#grid")) closePickers();
+  });
+
+  function scrollToFocusAndStart() {
+    scrollToFocus();
+    var h = grid.dataset.focus && document.getElementById("h" + grid.dataset.focus);
+    var row = grid.tBodies[0].rows[0];
+    var first = (h && row && row.cells[h.cellIndex]) || grid.querySelector("td[id^='c']:not(.x)");
+    if (first) { cur = first; first.tabIndex = 0; }
+    Object.keys(pending).forEach(function (id) { if (document.getElementById(id)) send(id); else { delete pending[id]; } });
+    persist();
+  }
+  scrollToFocusAndStart();
+
+  function scrollToFocus() {
+    var g = document.getElementById("grid");
+    var h = g && g.dataset.focus && document.getElementById("h" + g.dataset.focus);
+    if (h) {
+      var wrap = g.parentElement;
+      wrap.scrollLeft = Math.max(0, h.offsetLeft - wrap.clientWidth / 2);
+    }
+  }
+})();

@@ -1,0 +1,177 @@
+"""`make bench`: the figures the issues name, as JSON lines on stdout (nothing else goes to stdout).
+
+Everything is measured in one run through the Flask test client on SQLite, with a fixture built here:
+the demo school plus a 35-student class with 30 lessons for the grid figures. baseline_ms (GET /healthz)
+is measured in the same run so that ratios hold on a noisy machine.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import io
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+os.environ["DEFTER_TODAY"] = "2026-11-24"
+TODAY = dt.date(2026, 11, 24)
+
+
+def emit(metric: str, value, unit: str) -> None:
+    print(json.dumps({"metric": metric, "value": round(value, 3) if isinstance(value, float) else value,
+                      "unit": unit}), flush=True)
+
+
+def timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def build(app) -> dict:
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from school import demo
+    from school.extensions import db
+    from school.models import (AcademicYear, Course, Enrolment, Lesson, Mark, Person, SchoolClass, Student, Subject,
+                               User, WorkKind)
+
+    with app.app_context():
+        with contextlib.redirect_stdout(sys.stderr):
+            upgrade()
+            demo.build(TODAY)
+        year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current.is_(True)))
+        teacher = db.session.scalar(select(User).where(User.username == "teacher"))
+        subject = db.session.scalar(select(Subject).where(Subject.short == "math"))
+        klass = SchoolClass(year_id=year.id, grade=9, letter="Я", period_scheme="quarters", marks_from=year.first_day)
+        db.session.add(klass)
+        db.session.flush()
+        rnd = random.Random(35)
+        students = []
+        for i in range(35):
+            st = Student(person=Person(surname=f"Бенчев{i:02d}", name=rnd.choice(["Анна", "Эмиль", "Тарас"])),
+                         consent_date=year.first_day)
+            db.session.add(st)
+            db.session.flush()
+            db.session.add(Enrolment(student_id=st.id, class_id=klass.id, from_day=year.first_day))
+            students.append(st.id)
+        course = Course(year_id=year.id, subject_id=subject.id, teacher_id=teacher.id, class_id=klass.id,
+                        hours_per_week=Decimal(5))
+        db.session.add(course)
+        db.session.flush()
+        answer = db.session.scalar(select(WorkKind).where(WorkKind.code == "answer"))
+        lessons = []
+        day = dt.date(2026, 11, 5)
+        while len(lessons) < 30:
+            if day.weekday() < 5:
+                for number in (3, 4):
+                    if len(lessons) < 30:
+                        lesson = Lesson(course_id=course.id, day=day, number=number, topic=f"Тема {len(lessons) + 1}",
+                                        work_kind_id=answer.id, state="held")
+                        db.session.add(lesson)
+                        lessons.append(lesson)
+            day += dt.timedelta(days=1)
+        db.session.flush()
+        now = dt.datetime(2026, 11, 24, 9)
+        for lesson in lessons:
+            for sid in students:
+                if rnd.random() < 0.35:
+                    db.session.add(Mark(lesson_id=lesson.id, student_id=sid, slot=1, scale="five",
+                                        code=rnd.choice("2345"), work_kind_id=answer.id, weight=answer.weight,
+                                        author_id=teacher.id, created_at=now, updated_at=now, version=1))
+        db.session.commit()
+        open_lessons = [les.id for les in lessons if (TODAY - les.day).days <= 14]
+        return dict(course=course.id, students=students, open_lessons=open_lessons)
+
+
+def main() -> None:
+    from school import create_app
+
+    tmp = tempfile.mkdtemp(prefix="defter-bench-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "SECRET_KEY": "bench"})
+    fixture = build(app)
+    client = app.test_client()
+
+    baseline = timed(lambda: client.get("/healthz"), 300)
+    emit("baseline_ms", statistics.median(baseline), "ms")
+
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post("/login", data={"username": "teacher", "password": "demo", "csrf_token": token})
+    grid_url = f"/journal/courses/{fixture['course']}"
+    page = client.get(grid_url)
+    assert page.status_code == 200, page.status_code
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True)).group(1)
+
+    grid_times = timed(lambda: client.get(grid_url), 30)
+    emit("grid_render_ms", statistics.median(grid_times), "ms")
+
+    # The first visit: the page, its CSS and its scripts, compressed as a browser would get them.
+    body = page.get_data(as_text=True)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', body)
+    raw = len(page.data)
+    compressed = len(client.get(grid_url, headers={"Accept-Encoding": "gzip"}).data)
+    for url in assets:
+        raw += len(client.get(url).data)
+        r = client.get(url, headers={"Accept-Encoding": "gzip"})
+        compressed += len(r.data) if r.headers.get("Content-Encoding") == "gzip" else len(gzip.compress(r.data))
+    emit("grid_page_bytes", raw, "bytes")
+    emit("grid_page_gzip_bytes", compressed, "bytes")
+
+    # Mark saves: the grid's requests, one cell at a time, cycling through codes.
+    rnd = random.Random(7)
+    cells = [(les, sid) for les in fixture["open_lessons"] for sid in fixture["students"]]
+    versions: dict[tuple[int, int], str] = {}
+    from sqlalchemy import select
+
+    from school.extensions import db
+    from school.models import Attendance, Mark
+    with app.app_context():
+        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(fixture["open_lessons"]), Mark.slot == 1)):
+            versions[(m.lesson_id, m.student_id)] = f"{m.version}-0"
+        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(fixture["open_lessons"]))):
+            mv = versions.get((a.lesson_id, a.student_id), "0-0").split("-")[0]
+            versions[(a.lesson_id, a.student_id)] = f"{mv}-{a.version}"
+    headers = {"HX-Request": "true", "X-CSRFToken": token}
+    save_times, sizes = [], []
+    version_re = re.compile(r'data-v="([^"]+)"')
+    for i in range(600):
+        lesson_id, sid = cells[i % len(cells)]
+        code = rnd.choice("2345")
+        data = {"action": code, "version": versions.get((lesson_id, sid), "0-0")}
+        start = time.perf_counter()
+        r = client.post(f"/journal/lessons/{lesson_id}/students/{sid}", data=data, headers=headers)
+        save_times.append((time.perf_counter() - start) * 1000)
+        assert r.status_code == 200, (r.status_code, r.get_data(as_text=True)[:300])
+        sizes.append(len(r.data))
+        versions[(lesson_id, sid)] = version_re.search(r.get_data(as_text=True)).group(1)
+    emit("mark_save_p50_ms", statistics.median(save_times), "ms")
+    emit("mark_save_p99_ms", p(save_times, 0.99), "ms")
+    emit("mark_save_response_bytes", int(statistics.median(sizes)), "bytes")
+
+    for extra in EXTRA:
+        extra(app, client, emit)
+
+
+# Later features append their figures here (diary, statements).
+EXTRA: list = []
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,349 @@
+"""The journal's rules, through HTTP as the grid sends them."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from school.extensions import db
+from school.models import (Attendance, Course, EditUnlock, Enrolment, Lesson, Mark, MarkChange, PeriodMark,
+                           SchoolClass, Subject)
+from tests.factory import TODAY
+
+HX = {"HX-Request": "true"}
+
+
+def add_lesson(app, course_id, day, number=1, **kw):
+    with app.app_context():
+        lesson = Lesson(course_id=course_id, day=day, number=number, state=kw.pop("state", "held"), **kw)
+        db.session.add(lesson)
+        db.session.commit()
+        return lesson.id
+
+
+def cell_url(lesson_id, student_id):
+    return f"/journal/lessons/{lesson_id}/students/{student_id}"
+
+
+def save(auth, lesson_id, student_id, action, version="0-0", **extra):
+    data = {"action": action, "version": version, **extra}
+    return auth.post(cell_url(lesson_id, student_id), data, headers=HX)
+
+
+def marks(app, **where):
+    with app.app_context():
+        return db.session.execute(select(Mark.student_id, Mark.slot, Mark.code).filter_by(**where)
+                                  .order_by(Mark.id)).all()
+
+
+def test_teacher_gives_a_mark_and_gets_the_cell_and_row_stats(app, auth, ids):
+    auth.login("teacher")
+    r = save(auth, ids["lesson"], ids["emil"], "5")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert f'id="c{ids["lesson"]}-{ids["emil"]}"' in html and ">5</td>" in html
+    assert f'id="a{ids["emil"]}" hx-swap-oob="true">5,00' in html
+    assert f'id="s{ids["emil"]}" hx-swap-oob="true"' in html
+    assert "HX-Request" in r.headers["Vary"]
+    assert len(html.encode()) < 1024
+    with app.app_context():
+        mark = db.session.scalar(select(Mark))
+        assert mark.code == "5" and mark.work_kind.code == "answer" and mark.weight == Decimal(1)
+
+
+def test_attendance_and_clear(app, auth, ids):
+    auth.login("teacher")
+    r = save(auth, ids["lesson"], ids["emil"], "absent")
+    assert r.status_code == 200 and "<i>Н</i>" in r.get_data(as_text=True)
+    r = save(auth, ids["lesson"], ids["emil"], "clear", "0-1")
+    assert r.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attendance.id)).where(Attendance.student_id == ids["emil"])) == 0
+
+
+@pytest.mark.parametrize("code", ["7", "X", "осв", "н/а", "безотм", "", "5" * 11])
+def test_unknown_or_period_only_codes_are_refused(app, auth, ids, code):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["other5"][1], "4")
+    r = save(auth, ids["lesson"], ids["other5"][1], code, "1-0")
+    assert r.status_code == 422
+    assert 'class="err"' in r.get_data(as_text=True)
+    assert marks(app) == [(ids["other5"][1], 1, "4")]
+
+
+def test_period_only_code_message_is_translated(auth, ids):
+    auth.login("teacher")
+    r = save(auth, ids["lesson"], ids["emil"], "осв")
+    assert "выставляется за учебный период" in r.get_data(as_text=True)
+
+
+def test_stale_version_is_a_conflict_and_overwrites_nothing(app, auth, ids):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "4")
+    r = save(auth, ids["lesson"], ids["emil"], "3", "0-0")  # a second tablet that still saw an empty cell
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert ">4</td>" in html and 'data-v="1-0"' in html
+    assert marks(app) == [(ids["emil"], 1, "4")]
+
+
+def test_a_retried_save_that_already_arrived_is_not_a_conflict(app, auth, ids):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "4")
+    assert save(auth, ids["lesson"], ids["emil"], "4", "0-0").status_code == 200
+    assert marks(app) == [(ids["emil"], 1, "4")]
+
+
+def test_every_change_of_a_saved_mark_is_logged(app, auth, ids):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "4")
+    save(auth, ids["lesson"], ids["emil"], "5", "1-0")
+    save(auth, ids["lesson"], ids["emil"], "clear", "2-0")
+    with app.app_context():
+        log = db.session.execute(select(MarkChange.old_code, MarkChange.new_code, MarkChange.changed_by)
+                                 .order_by(MarkChange.id)).all()
+    assert log == [("4", "5", ids["users"]["teacher"]), ("5", None, ids["users"]["teacher"])]
+
+
+def test_second_mark_in_a_lesson(app, auth, ids):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "4")
+    assert save(auth, ids["lesson"], ids["emil"], "5", "1-0", slot="2").status_code == 200
+    assert marks(app) == [(ids["emil"], 1, "4"), (ids["emil"], 2, "5")]
+    assert save(auth, ids["lesson"], ids["other5"][1], "5", "0-0", slot="2").status_code == 422
+
+
+def test_cancelled_lesson_takes_nothing(app, auth, ids):
+    lesson = add_lesson(app, ids["math5"], TODAY - dt.timedelta(days=1), state="cancelled")
+    auth.login("teacher")
+    r = save(auth, lesson, ids["emil"], "5")
+    assert r.status_code == 422 and "отменён" in r.get_data(as_text=True)
+    assert marks(app) == []
+
+
+def test_edit_window_refuses_with_the_reason_unless_opened(app, auth, ids):
+    old = add_lesson(app, ids["math5"], TODAY - dt.timedelta(days=20))
+    auth.login("teacher")
+    r = save(auth, old, ids["emil"], "5")
+    assert r.status_code == 422 and "14" in r.get_data(as_text=True)
+    assert marks(app) == []
+    with app.app_context():
+        db.session.add(EditUnlock(course_id=ids["math5"], first_day=TODAY - dt.timedelta(days=21),
+                                  last_day=TODAY - dt.timedelta(days=19), opened_by=ids["users"]["admin"],
+                                  opened_at=dt.datetime(2026, 11, 24, 8), until=dt.datetime(2026, 11, 30, 8),
+                                  reason="болезнь учителя"))
+        db.session.commit()
+    assert save(auth, old, ids["emil"], "5").status_code == 200
+
+
+def test_future_lesson_takes_nothing(app, auth, ids):
+    future = add_lesson(app, ids["math5"], TODAY + dt.timedelta(days=1))
+    auth.login("teacher")
+    assert save(auth, future, ids["emil"], "absent").status_code == 422
+
+
+def test_forged_ids(app, auth, ids):
+    auth.login("teacher")
+    assert save(auth, 999999, ids["emil"], "5").status_code == 404
+    assert save(auth, ids["lesson"], 999999, "5").status_code == 404
+    assert save(auth, ids["lesson"], ids["lenur"], "5").status_code == 404  # a student of another class
+    assert auth.client.get("/journal/courses/999999").status_code == 404
+    assert marks(app) == []
+
+
+def test_other_teacher_cannot_write_even_with_a_forged_id(app, auth, ids):
+    auth.login("teacher2")
+    # teacher2 neither teaches 5-А mathematics nor leads 5-А: the course does not exist for them
+    assert save(auth, ids["lesson"], ids["emil"], "5").status_code == 404
+    assert auth.client.get(f"/journal/courses/{ids['math5']}").status_code == 404
+    # teacher2 leads 6-А: reads its mathematics, cannot write it
+    lesson6 = add_lesson(app, ids["math6"], TODAY, 2)
+    assert auth.client.get(f"/journal/courses/{ids['math6']}").status_code == 200
+    assert save(auth, lesson6, ids["lenur"], "5").status_code == 403
+    assert marks(app) == []
+
+
+def test_director_reads_but_cannot_write(app, auth, ids):
+    auth.login("director")
+    assert auth.client.get(f"/journal/courses/{ids['math5']}").status_code == 200
+    assert save(auth, ids["lesson"], ids["emil"], "5").status_code == 403
+
+
+def test_parent_and_student_have_no_journal(auth, ids):
+    for who in ("parent", "student"):
+        auth.login(who)
+        assert auth.client.get("/journal/").status_code == 403
+        assert auth.client.get(f"/journal/courses/{ids['math5']}").status_code == 403
+        auth.logout()
+
+
+def _grade1_course(app, ids, **kw):
+    with app.app_context():
+        subject = db.session.scalar(select(Subject).where(Subject.short == "math"))
+        course = Course(year_id=ids["year_id"], subject_id=subject.id, teacher_id=ids["users"]["teacher"],
+                        class_id=kw.pop("class_id", ids["class1"]), hours_per_week=Decimal(4), **kw)
+        db.session.add(course)
+        db.session.commit()
+        return course.id
+
+
+def test_grade_one_takes_attendance_but_no_marks_and_no_homework(app, auth, ids):
+    course = _grade1_course(app, ids)
+    lesson = add_lesson(app, course, TODAY)
+    with app.app_context():
+        pupil = db.session.scalar(select(Enrolment.student_id).where(Enrolment.class_id == ids["class1"]))
+    auth.login("teacher")
+    r = save(auth, lesson, pupil, "5")
+    assert r.status_code == 422 and "без отметок" in r.get_data(as_text=True)
+    assert save(auth, lesson, pupil, "absent").status_code == 200
+    r = auth.post(f"/journal/lessons/{lesson}", {"topic": "Счёт до 10", "homework": "Прописи", "state": "held"},
+                  headers=HX)
+    assert r.status_code == 422
+    with app.app_context():
+        assert db.session.get(Lesson, lesson).homework is None
+    r = auth.post(f"/journal/lessons/{lesson}", {"topic": "Счёт до 10", "homework": "", "state": "held"},
+                  headers=HX)
+    assert r.status_code == 200
+
+
+def test_grade_two_is_unmarked_until_its_marks_start(app, auth, ids):
+    with app.app_context():
+        c2 = SchoolClass(year_id=ids["year_id"], grade=2, letter="А", marks_from=dt.date(2027, 1, 12))
+        db.session.add(c2)
+        db.session.flush()
+        db.session.add(Enrolment(student_id=ids["other6"], class_id=c2.id, from_day=dt.date(2026, 9, 1)))
+        db.session.commit()
+        c2_id = c2.id
+    course = _grade1_course(app, ids, class_id=c2_id)
+    lesson = add_lesson(app, course, TODAY)
+    auth.login("teacher")
+    assert save(auth, lesson, ids["other6"], "5").status_code == 422
+
+
+def test_subject_without_attestation_takes_no_marks(app, auth, ids):
+    with app.app_context():
+        db.session.get(Course, ids["math5"]).attested = False
+        db.session.commit()
+    auth.login("teacher")
+    r = save(auth, ids["lesson"], ids["emil"], "5")
+    assert r.status_code == 422 and "без аттестации" in r.get_data(as_text=True)
+
+
+def test_pass_fail_course_takes_only_pass_or_fail(app, auth, ids):
+    with app.app_context():
+        db.session.get(Course, ids["math5"]).assessment = "pass_fail"
+        db.session.commit()
+    auth.login("teacher")
+    assert save(auth, ids["lesson"], ids["emil"], "5").status_code == 422
+    assert save(auth, ids["lesson"], ids["emil"], "зач").status_code == 200
+
+
+def test_topic_of_ten_thousand_characters_is_refused(app, auth, ids):
+    auth.login("teacher")
+    r = auth.post(f"/journal/lessons/{ids['lesson']}", {"topic": "я" * 10000, "state": "held"}, headers=HX)
+    assert r.status_code == 422
+    with app.app_context():
+        assert db.session.get(Lesson, ids["lesson"]).topic == "Дроби"
+
+
+def test_lesson_header_edit_records_when(app, auth, ids):
+    auth.login("teacher")
+    r = auth.post(f"/journal/lessons/{ids['lesson']}", {"topic": "Сложение дробей", "homework": "№ 12",
+                                                          "state": "held", "work_kind": ""}, headers=HX)
+    assert r.status_code == 200 and 'hx-swap-oob="true" id="h' in r.get_data(as_text=True)
+    with app.app_context():
+        lesson = db.session.get(Lesson, ids["lesson"])
+        assert lesson.topic == "Сложение дробей" and lesson.homework == "№ 12"
+        assert lesson.topic_entered_at is not None and lesson.homework_entered_at is not None
+    # without htmx the form answers with a redirect to the grid
+    r = auth.post(f"/journal/lessons/{ids['lesson']}", {"topic": "Сложение дробей", "state": "held"})
+    assert r.status_code == 302
+
+
+def test_cancelling_a_lesson_with_marks_is_refused(app, auth, ids):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "5")
+    r = auth.post(f"/journal/lessons/{ids['lesson']}", {"topic": "Дроби", "state": "cancelled"}, headers=HX)
+    assert r.status_code == 422
+
+
+def test_substitute_writes_the_lessons_they_substitute(app, auth, ids):
+    lesson = add_lesson(app, ids["math5"], TODAY, 3, substitute_id=ids["users"]["teacher2"])
+    auth.login("teacher2")
+    assert save(auth, lesson, ids["emil"], "4").status_code == 200
+    assert save(auth, lesson, ids["emil"], "5", "1-0").status_code == 200
+    assert save(auth, ids["lesson"], ids["emil"], "4").status_code == 403  # reads the course, writes only its lesson
+    with app.app_context():
+        mark = db.session.scalar(select(Mark).where(Mark.lesson_id == lesson))
+        assert mark.author_id == ids["users"]["teacher2"]
+        change = db.session.scalar(select(MarkChange))
+        assert change.changed_by == ids["users"]["teacher2"] and change.reason
+
+
+def test_student_who_left_takes_no_new_entries(app, auth, ids):
+    with app.app_context():
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.student_id == ids["other5"][2]))
+        enrolment.to_day = TODAY - dt.timedelta(days=3)
+        enrolment.order_out = "45-в"
+        db.session.commit()
+    auth.login("teacher")
+    r = save(auth, ids["lesson"], ids["other5"][2], "5")
+    assert r.status_code == 422
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    assert 'class="left"' in html
+
+
+def test_grid_page(app, auth, ids):
+    auth.login("teacher")
+    r = auth.client.get(f"/journal/courses/{ids['math5']}")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'class="today"' in html and "Умерова Алие" in html and 'id="picker"' in html
+    assert f'data-focus="{ids["lesson"]}"' in html
+    # lessons of the timetable up to today exist now (Tuesdays of the second quarter)
+    with app.app_context():
+        days = db.session.scalars(select(Lesson.day).where(Lesson.course_id == ids["math5"])).all()
+    assert {dt.date(2026, 11, 10), dt.date(2026, 11, 17), TODAY} <= set(days)
+
+
+def test_period_marks_including_special_entries(app, auth, ids):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "5")
+    url = f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/students/{ids['emil']}"
+    r = auth.post(url, {"value": "5", "version": "0"}, headers=HX)
+    assert r.status_code == 200 and "<b>5</b>" in r.get_data(as_text=True)
+    assert auth.post(url, {"value": "осв", "version": "1"}, headers=HX).status_code == 200
+    assert auth.post(url, {"value": "4", "version": "1"}, headers=HX).status_code == 409
+    assert auth.post(url, {"value": "9", "version": "2"}, headers=HX).status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(PeriodMark.code)) == "осв"
+
+
+def test_class_teacher_records_reasons_and_both_entries_are_kept(app, auth, ids):
+    lesson = add_lesson(app, ids["rus5"], TODAY, 2)
+    auth.login("teacher2")
+    save(auth, lesson, ids["emil"], "absent")
+    auth.logout()
+    auth.login("teacher")  # the class teacher of 5-А, not the teacher of this course
+    assert save(auth, lesson, ids["emil"], "clear", "0-1").status_code == 403
+    page = auth.client.get(f"/journal/classes/{ids['class5']}/attendance")
+    assert page.status_code == 200
+    with app.app_context():
+        att = db.session.scalar(select(Attendance).where(Attendance.lesson_id == lesson))
+    r = auth.post(f"/journal/attendance/{att.id}/reason", {"value": "ill", "version": "1"}, headers=HX)
+    assert r.status_code == 200
+    assert auth.post(f"/journal/attendance/{att.id}/reason", {"value": "excused", "version": "1"},
+                     headers=HX).status_code == 409
+    with app.app_context():
+        att = db.session.get(Attendance, att.id)
+        assert (att.code, att.set_by, att.reason, att.reason_by) == (
+            "absent", ids["users"]["teacher2"], "ill", ids["users"]["teacher"])
+
+
+def test_class_teacher_of_another_class_cannot_set_reasons(app, auth, ids):
+    auth.login("teacher2")
+    assert auth.client.get(f"/journal/classes/{ids['class5']}/attendance").status_code == 404
+    r = auth.post(f"/journal/attendance/{ids['absence']}/reason", {"value": "ill", "version": "1"}, headers=HX)
+    assert r.status_code == 404
