@@ -33,25 +33,32 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     access.init_app(app)
+    app.before_request(i18n.preload_wtforms_translations)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from sqlalchemy.orm import joinedload
+
         from school.models import User
-        try:
-            user = db.session.get(User, int(user_id))
+        try:  # one query per request for the login and its roles
+            user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
         except ValueError:
             return None
         return user if user and user.active else None
 
     from school.auth import bp as auth_bp
+    from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
+    from school.statements import bp as statements_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(statements_bp)
+    app.register_blueprint(diary_bp)
     return app
 
 

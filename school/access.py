@@ -57,17 +57,15 @@ def user_roles(user=None) -> frozenset[str]:
     if cached is not None and g.get("_roles_user") == user.id:
         return cached
     from school.models import Guardianship, SchoolClass, Student
-    from school.queries import current_year_id
+    from school.queries import current_year_select
 
     roles = set(user.staff_roles)
-    year_id = current_year_id()
-    if year_id is not None and db.session.scalar(select(exists().where(
-            SchoolClass.class_teacher_id == user.id, SchoolClass.year_id == year_id))):
-        roles.add("class_teacher")
-    if db.session.scalar(select(exists().where(Guardianship.guardian_id == user.person_id))):
-        roles.add("parent")
-    if db.session.scalar(select(exists().where(Student.person_id == user.person_id))):
-        roles.add("student")
+    leads, guards, learns = db.session.execute(select(
+        exists().where(SchoolClass.class_teacher_id == user.id,
+                       SchoolClass.year_id == current_year_select().scalar_subquery()),
+        exists().where(Guardianship.guardian_id == user.person_id),
+        exists().where(Student.person_id == user.person_id))).one()
+    roles |= {role for role, held in (("class_teacher", leads), ("parent", guards), ("student", learns)) if held}
     g._roles, g._roles_user = frozenset(roles), user.id
     return g._roles
 
@@ -99,6 +97,9 @@ def enforce():
         return None
     if not current_user.is_authenticated:
         return login_redirect()
+    # Stored staff roles decide most staff requests without the queries for the derived roles.
+    if may_use(view, frozenset(current_user.staff_roles), request.method):
+        return None
     if not may_use(view, user_roles(), request.method):
         abort(403)
     return None

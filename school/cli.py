@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -66,6 +67,38 @@ def demo(today_: str | None, reset: bool, if_empty: bool) -> None:
     click.echo(f"demo school built up to {day.isoformat()} in {seconds:.1f} s: "
                + ", ".join(f"{k} {v}" for k, v in counts.items()))
     demo_school.print_logins(click.echo)
+
+
+@school_cli.command("statements")
+@click.option("--week", "week_", help="ISO week, e.g. 2026-W47 (default: this week).")
+@click.option("--from", "first", help="First day, YYYY-MM-DD (with --to, instead of --week).")
+@click.option("--to", "last", help="Last day, YYYY-MM-DD.")
+@click.option("--class", "class_label", help="Only this class: 5-А, 5А or 5A (default: every class).")
+@click.option("--all", "include_all", is_flag=True, help="Every student, not only families on paper delivery.")
+@click.option("--pdf", "pdf_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PDF file to write.")
+def statements(week_, first, last, class_label, include_all, pdf_path) -> None:
+    """Print the paper statements of a week (or any dates) into one PDF, one page per student."""
+    from school.statements import commands, pdf, service
+
+    if week_ and (first or last):
+        raise click.UsageError("give either --week or --from/--to")
+    if bool(first) != bool(last):
+        raise click.UsageError("give both --from and --to")
+    try:
+        count, span = commands.write_statements(week_, first, last, class_label, include_all, pdf_path)
+    except service.SpanError as e:
+        raise click.UsageError(str(e)) from None
+    except LookupError:
+        raise click.BadParameter(f"no class {class_label} this year", param_hint="--class") from None
+    except pdf.PdfUnavailable as e:
+        raise click.ClickException(f"PDF files cannot be made here (WeasyPrint or Pango is missing): {e}") from None
+    if not count:
+        who = "students" if include_all else "paper-delivery students"
+        click.echo(f"nothing to print: no {who} for {span.first.isoformat()} – {span.last.isoformat()}; "
+                   f"{pdf_path} was not written")
+        return
+    click.echo(f"wrote {count} statements to {pdf_path}")
 
 
 def init_app(app) -> None:

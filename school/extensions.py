@@ -9,7 +9,8 @@ from flask_wtf import CSRFProtect
 
 from school.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit: a save renders the changed cell without reloading what it just wrote.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

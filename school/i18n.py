@@ -5,6 +5,8 @@ our own table (I18N.md). Babel's cached Russian data is never mutated: we copy t
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale, localedata
 from babel.dates import parse_pattern
 from flask import request, session
@@ -74,3 +76,18 @@ def localized(obj, field: str = "name", lang: str | None = None) -> str:
     """A model's name/address in the interface language (name_ru, name_uk, name_crh columns)."""
     lang = lang or chosen_language()
     return getattr(obj, f"{field}_{lang}", None) or getattr(obj, f"{field}_ru")
+
+
+@lru_cache(maxsize=8)
+def _wtforms_translations(code: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    # WTForms ships no Crimean Tatar: its few built-in messages fall back to Russian, not English.
+    return support.Translations.load(messages_path(), ["ru" if code == "crh" else code], domain="wtforms")
+
+
+def preload_wtforms_translations() -> None:
+    """Flask-WTF reads WTForms' catalog from disk on every form; give it a cached one instead."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        request.wtforms_translations = _wtforms_translations(chosen_language())

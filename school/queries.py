@@ -8,15 +8,17 @@ from school import clock
 from school.extensions import db
 
 
-def current_year_id() -> int | None:
-    """The academic year containing today() (1 September – 31 August)."""
-    if "_year_id" in g:
-        return g._year_id
+def current_year_select():
+    """The academic year containing today() (1 September – 31 August), as a query."""
     from school.models import AcademicYear
 
     day = clock.today()
-    g._year_id = db.session.scalar(select(AcademicYear.id).where(
-        AcademicYear.first_day <= day, AcademicYear.last_day >= day))
+    return select(AcademicYear.id).where(AcademicYear.first_day <= day, AcademicYear.last_day >= day)
+
+
+def current_year_id() -> int | None:
+    if "_year_id" not in g:
+        g._year_id = db.session.scalar(current_year_select())
     return g._year_id
 
 

@@ -26,6 +26,7 @@ TODAY = dt.date(2026, 11, 24)
 
 
 def emit(metric: str, value, unit: str) -> None:
+    SEEN[metric] = value
     print(json.dumps({"metric": metric, "value": round(value, 3) if isinstance(value, float) else value,
                       "unit": unit}), flush=True)
 
@@ -166,12 +167,147 @@ def main() -> None:
     emit("mark_save_p99_ms", p(save_times, 0.99), "ms")
     emit("mark_save_response_bytes", int(statistics.median(sizes)), "bytes")
 
+    diary(app, emit)
     for extra in EXTRA:
         extra(app, client, emit)
+    sys.exit(check_budgets())
+
+
+def _wire_bytes(response) -> int:
+    """Body plus status line and headers, as they cross the network."""
+    head = f"HTTP/1.1 {response.status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in response.headers.items())
+    return len(head.encode()) + 2 + len(response.data)
+
+
+def diary(app, emit) -> None:
+    """The parent's week on a phone: first visit (page + CSS; the icon is inline) and a repeat visit."""
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post("/login", data={"username": "parent", "password": "demo", "csrf_token": token})
+    phone = {"Accept-Encoding": "br, gzip", "User-Agent": "Mozilla/5.0 (Linux; Android 8) Mobile"}
+    page = client.get("/diary/", headers=phone)
+    assert page.status_code == 200 and page.headers.get("Content-Encoding") == "br"
+    text = client.get("/diary/").get_data(as_text=True)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', text)
+    assert "<script" not in text and len(assets) <= 2, assets
+    first = _wire_bytes(page) + sum(_wire_bytes(client.get(u, headers=phone)) for u in assets)
+    emit("diary_week_first_visit_bytes", first, "bytes")
+    emit("diary_week_first_visit_requests", 1 + len(assets), "requests")
+    emit("diary_week_repeat_visit_bytes", _wire_bytes(client.get("/diary/", headers=phone)), "bytes")
+    times = timed(lambda: client.get("/diary/", headers=phone), 50)
+    emit("diary_week_ms", statistics.median(times), "ms")
+
+
+# The issues' budgets: `make bench` fails when a figure is over its budget.
+BUDGETS = {
+    "mark_save_p50_ms": 5, "mark_save_response_bytes": 1024, "grid_render_ms": 50, "grid_page_gzip_bytes": 40 * 1024,
+    "diary_week_first_visit_bytes": 15 * 1024, "diary_week_first_visit_requests": 3,
+    "diary_week_repeat_visit_bytes": 6 * 1024, "statements_class_pdf_s": 5, "statements_school_html_s": 3,
+}
+SEEN: dict[str, float] = {}
+
+
+def check_budgets() -> int:
+    over = [f"{k}: {SEEN[k]} > {limit}" for k, limit in BUDGETS.items() if k in SEEN and SEEN[k] > limit]
+    for line in over:
+        print(f"over budget: {line}", file=sys.stderr)
+    return 1 if over else 0
 
 
 # Later features append their figures here (diary, statements).
 EXTRA: list = []
+
+
+def statements(app, client, emit) -> None:
+    """Printed statements: a 30-student class printed whole, as HTML and as PDF (a copy of the demo's 5-А with
+    this week's lessons, marks and absences, families in all three languages), and the HTML of every student
+    of the demo school, class by class."""
+    from sqlalchemy import select
+
+    from school.extensions import db
+    from school.models import (Attendance, Course, Enrolment, Lesson, Mark, Person, SchoolClass, Student,
+                               TimetableSlot, User, WorkKind)
+
+    with app.app_context():
+        # The demo school's classes, not the 35-student class build() added (9-Я).
+        demo_ids = db.session.scalars(select(SchoolClass.id).where(SchoolClass.letter != "Я")
+                                      .order_by(SchoolClass.grade, SchoolClass.letter)).all()
+        source = db.session.scalar(select(SchoolClass).where(SchoolClass.grade == 5, SchoolClass.letter == "А"))
+        klass = SchoolClass(year_id=source.year_id, grade=5, letter="Ю", class_teacher_id=source.class_teacher_id,
+                            period_scheme=source.period_scheme, marks_from=source.marks_from)
+        db.session.add(klass)
+        db.session.flush()
+        copies: dict[int, Course] = {}
+        for c in db.session.scalars(select(Course).where(Course.class_id == source.id).order_by(Course.id)):
+            if c.subject_id in {k.subject_id for k in copies.values()}:
+                continue  # one course per subject: the copy has no subgroups
+            copies[c.id] = Course(year_id=c.year_id, subject_id=c.subject_id, teacher_id=c.teacher_id,
+                                  class_id=klass.id, hours_per_week=c.hours_per_week)
+        db.session.add_all(copies.values())
+        db.session.flush()
+        for s in db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(copies))):
+            db.session.add(TimetableSlot(course_id=copies[s.course_id].id, weekday=s.weekday,
+                                         lesson_number=s.lesson_number, room=s.room, valid_from=s.valid_from))
+        rnd = random.Random(30)
+        students = []
+        for i in range(30):
+            st = Student(person=Person(surname=f"Печатов{i:02d}", name=rnd.choice(["Алие", "Эмиль", "Оксана"]),
+                                       patronymic="Тестович"), consent_date=klass.year.first_day, delivery="paper",
+                         statement_language=("ru", "uk", "crh")[i % 3])
+            db.session.add(st)
+            db.session.flush()
+            db.session.add(Enrolment(student_id=st.id, class_id=klass.id, from_day=klass.year.first_day))
+            students.append(st.id)
+        kinds = db.session.scalars(select(WorkKind)).all()
+        teacher = db.session.scalar(select(User).where(User.username == "teacher"))
+        now = dt.datetime(2026, 11, 24, 9)
+        period_start = dt.date(2026, 11, 5)  # marks since the start of the quarter give the averages
+        for les in db.session.scalars(select(Lesson).where(Lesson.course_id.in_(copies), Lesson.day >= period_start,
+                                                           Lesson.day <= TODAY)):
+            copy = Lesson(course_id=copies[les.course_id].id, day=les.day, number=les.number, topic=les.topic,
+                          homework=les.homework, work_kind_id=les.work_kind_id, state=les.state)
+            db.session.add(copy)
+            db.session.flush()
+            for sid in students:
+                roll = rnd.random()
+                if roll < 0.25:
+                    kind = rnd.choice(kinds)
+                    db.session.add(Mark(lesson_id=copy.id, student_id=sid, slot=1, scale="five",
+                                        code=rnd.choice("2345"), work_kind_id=kind.id, weight=kind.weight,
+                                        author_id=teacher.id, created_at=now, updated_at=now, version=1))
+                elif roll > 0.96:
+                    db.session.add(Attendance(lesson_id=copy.id, student_id=sid, code=rnd.choice(["absent", "ill",
+                                                                                                 "late"]),
+                                              set_by=teacher.id, set_at=now, version=1))
+        db.session.commit()
+        class_id = klass.id
+
+    director = app.test_client()
+    html = director.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    director.post("/login", data={"username": "director", "password": "demo", "csrf_token": token})
+
+    def get(url: str, kind: str):
+        r = director.get(url)
+        assert r.status_code == 200 and r.mimetype == kind, (url, r.status_code)
+        return r
+
+    page = get(f"/statements/classes/{class_id}?all=1", "text/html").get_data(as_text=True)
+    assert page.count('class="sheet statement"') == 30
+    emit("statements_class_html_s", statistics.median(timed(
+        lambda: get(f"/statements/classes/{class_id}?all=1", "text/html"), 5)) / 1000, "s")
+    get(f"/statements/classes/{demo_ids[0]}.pdf", "application/pdf")  # WeasyPrint's import and fonts, once
+    emit("statements_class_pdf_s", statistics.median(timed(
+        lambda: get(f"/statements/classes/{class_id}.pdf?all=1", "application/pdf"), 3)) / 1000, "s")
+
+    def school() -> None:
+        for cid in demo_ids:
+            get(f"/statements/classes/{cid}?all=1", "text/html")
+    emit("statements_school_html_s", statistics.median(timed(school, 3)) / 1000, "s")
+
+
+EXTRA.append(statements)
 
 if __name__ == "__main__":
     main()

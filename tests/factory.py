@@ -35,7 +35,7 @@ def build() -> dict:
         s.add(Period(year_id=year.id, scheme="quarters", number=n, first_day=dt.date(2026, *a),
                      last_day=dt.date(2026, *b)))
     s.add(Holiday(year_id=year.id, first_day=dt.date(2026, 10, 25), last_day=dt.date(2026, 11, 4),
-                  name_ru="Осенние каникулы", name_uk="Осінні канікули", name_crh="Күз таътили"))
+                  name_ru="Осенние каникулы", name_uk="Осінні канікули", name_crh="Кузь таътили"))
     s.add(BellTime(number=1, starts=dt.time(8, 0), ends=dt.time(8, 45)))
     s.add(BellTime(number=2, starts=dt.time(8, 55), ends=dt.time(9, 40)))
 

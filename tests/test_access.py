@@ -31,6 +31,7 @@ def sample_args(ids) -> dict:
         "period_id": ids["q2"],
         "class_id": ids["class5"],
         "attendance_id": ids["absence"],
+        "statement_id": 1,  # a printed statement need not exist: roles are checked before the lookup
     }
 
 

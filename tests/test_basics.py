@@ -28,11 +28,12 @@ def test_every_role_logs_in_and_sees_home(auth, client, username):
     assert 'Vary' in home.headers and "HX-Request" in home.headers["Vary"]
 
 
-def test_teacher_home_shows_todays_lessons(auth, client):
+def test_teacher_home_shows_todays_lessons(auth, client, ids):
     auth.login("teacher")
     html = client.get("/").get_data(as_text=True)
     assert "5-А" in html and "6-А" in html
     assert "08:00" in html
+    assert f'href="/journal/courses/{ids["math5"]}"' in html  # each lesson opens its grid
 
 
 def test_parent_home_lists_children(auth, client):

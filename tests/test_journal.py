@@ -347,3 +347,18 @@ def test_class_teacher_of_another_class_cannot_set_reasons(app, auth, ids):
     assert auth.client.get(f"/journal/classes/{ids['class5']}/attendance").status_code == 404
     r = auth.post(f"/journal/attendance/{ids['absence']}/reason", {"value": "ill", "version": "1"}, headers=HX)
     assert r.status_code == 404
+
+
+def test_lesson_topics_come_from_the_thematic_plan(app, auth, ids):
+    from school.models import PlanItem
+    with app.app_context():
+        db.session.add_all(PlanItem(course_id=ids["math6"], position=i, topic=f"Тема плана {i}", hours=1)
+                           for i in range(1, 6))
+        db.session.commit()
+    auth.login("teacher")
+    assert auth.client.get(f"/journal/courses/{ids['math6']}").status_code == 200
+    with app.app_context():
+        topics = db.session.scalars(select(Lesson.topic).where(Lesson.course_id == ids["math6"])
+                                    .order_by(Lesson.day, Lesson.number)).all()
+    # the second quarter's Tuesdays up to today, in the plan's order
+    assert topics == ["Тема плана 1", "Тема плана 2", "Тема плана 3"]

@@ -86,3 +86,31 @@ def test_enter_a_column_by_keyboard_and_another_by_tapping(app, ids, live_server
     assert len(stored) == 7
     assert errors == []
     context.close()
+
+
+def test_a_save_lost_to_the_network_is_retried_not_dropped(app, ids, live_server, browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    page = context.new_page()
+    _login(page, live_server, "teacher")
+    page.goto(f"{live_server}/journal/courses/{ids['math5']}")
+    page.wait_for_selector("#grid")
+    failed = []
+
+    def drop_first(route):
+        if not failed:
+            failed.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+    page.route("**/journal/lessons/*/students/*", drop_first)
+    cell = f"#c{ids['lesson']}-{ids['emil']}"
+    page.click(cell)
+    page.keyboard.press("Escape")
+    page.keyboard.press("4")
+    page.wait_for_function(f"document.querySelector('{cell}').textContent.trim() === '4'", timeout=10000)
+    assert failed, "the first attempt should have been dropped"
+    with app.app_context():
+        assert db.session.scalar(select(Mark.code).where(Mark.lesson_id == ids["lesson"])) == "4"
+    # nothing is left waiting on the device
+    assert page.evaluate(f"localStorage.getItem('defter-pending-{ids['math5']}')") == "{}"
+    context.close()

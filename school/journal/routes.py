@@ -7,6 +7,7 @@ from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from school import clock
@@ -81,7 +82,9 @@ def grid(course_id: int):
 
 
 def _writable_lesson(lesson_id) -> Lesson:
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = db.session.scalar(select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == lesson_id))
+    if lesson is None:
+        abort(404)
     course = lesson.course
     if service.can_write_lesson(current_user, lesson, course):
         return lesson

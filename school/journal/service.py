@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import g
+from flask import current_app, g
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
@@ -41,8 +41,9 @@ class NotFound(JournalError):
 # ---------------------------------------------------------------- scale and kinds of work
 
 def scale_entries(scale: str | None = None) -> dict[str, grading.ScaleEntry]:
+    """The codes of a scale; reference data that only a migration changes, so kept per process."""
     scale = scale or school_settings().scale
-    cache = g.setdefault("_scales", {})
+    cache = current_app.extensions.setdefault("defter_scales", {})
     if scale not in cache:
         rows = db.session.scalars(select(ScaleValue).where(ScaleValue.scale == scale)
                                   .order_by(ScaleValue.position)).all()
@@ -67,9 +68,15 @@ def period_codes(course: Course) -> list[str]:
 
 
 def work_kinds() -> list[WorkKind]:
-    if "_work_kinds" not in g:
-        g._work_kinds = db.session.scalars(select(WorkKind).order_by(WorkKind.id)).all()
-    return g._work_kinds
+    """Kinds of work: reference data (a migration changes them), read once per process; callers only read
+    their ids, names and weights."""
+    cache = current_app.extensions
+    if "defter_work_kinds" not in cache:
+        kinds = db.session.scalars(select(WorkKind).order_by(WorkKind.id)).all()
+        for k in kinds:
+            db.session.expunge(k)
+        cache["defter_work_kinds"] = kinds
+    return cache["defter_work_kinds"]
 
 
 # ---------------------------------------------------------------- who may do what

@@ -1,0 +1,220 @@
+"""The family diary: plain HTML for cheap phones, no JavaScript, a week in a few kilobytes."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import exists, select
+
+from school import audit, clock, week
+from school.access import allow, user_roles
+from school.diary import bp
+from school.diary.forms import AckForm, FamilyForm
+from school.extensions import db
+from school.htmx import render
+from school.journal import service
+from school.models import (Attendance, Course, DiaryView, Guardianship, Holiday, Lesson, Mark, PeriodMark, Student,
+                           SubgroupMember, TimetableSlot, WorkKind)
+from school.queries import current_year_id
+
+FAMILY = ("parent", "student")
+
+
+def my_students() -> list[Student]:
+    """The children of a parent, or the student themself; in a fixed order (the first is the default)."""
+    out = []
+    if "parent" in user_roles():
+        out += db.session.scalars(select(Student).join(Guardianship, Guardianship.student_id == Student.id)
+                                  .where(Guardianship.guardian_id == current_user.person_id)
+                                  .order_by(Student.id)).all()
+    if "student" in user_roles():
+        own = db.session.scalar(select(Student).where(Student.person_id == current_user.person_id))
+        if own and own not in out:
+            out.insert(0, own)
+    return out
+
+
+def student_or_404(student_id) -> tuple[Student, list[Student]]:
+    students = my_students()
+    found = next((s for s in students if str(s.id) == str(student_id)), None)
+    if found is None:
+        abort(404)
+    return found, students
+
+
+def _week_start() -> dt.date:
+    value = request.args.get("week")
+    if value:
+        monday = week.parse_iso_week(value)
+        if monday is None:
+            abort(404)
+        return monday
+    return week.week_bounds(clock.today())[0]
+
+
+def _common(student: Student, students: list[Student], tab: str) -> dict:
+    day = clock.today()
+    enrolments = week._enrolments(student.id, day - dt.timedelta(days=366), day + dt.timedelta(days=366))
+    klass = week.class_on(enrolments, day) or (enrolments[-1].school_class if enrolments else None)
+    return dict(student=student, students=students, tab=tab, klass=klass, no_js=True,
+                kinds={k.id: k for k in service.work_kinds()}, today=day)
+
+
+@bp.route("/")
+@allow(*FAMILY)
+def index():
+    students = my_students()
+    if not students:
+        return render("diary/empty.html", no_js=True)
+    return _week_page(students[0], students)
+
+
+@bp.route("/<int:student_id>")
+@allow(*FAMILY)
+def week_page(student_id: int):
+    student, students = student_or_404(student_id)
+    return _week_page(student, students)
+
+
+def _week_page(student: Student, students: list[Student]):
+    monday = _week_start()
+    sunday = monday + dt.timedelta(days=6)
+    days = week.days(student.id, monday, sunday)
+    view = DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday, viewed_at=clock.now())
+    db.session.add(view)
+    db.session.commit()
+    acknowledged = db.session.scalar(select(DiaryView.acknowledged_at).where(
+        DiaryView.user_id == current_user.id, DiaryView.student_id == student.id, DiaryView.week_start == monday,
+        DiaryView.acknowledged_at.is_not(None)).limit(1))
+    ctx = _common(student, students, "week")
+    return render("diary/week.html", days=[d for d in days if d.date.weekday() < 6 or d.lessons], monday=monday,
+                  sunday=sunday, prev_week=week.iso_week(monday - dt.timedelta(days=7)),
+                  next_week=week.iso_week(monday + dt.timedelta(days=7)), this_week=week.iso_week(monday),
+                  totals=week.totals(days), acknowledged=acknowledged, ack_form=AckForm(), **ctx)
+
+
+@bp.route("/<int:student_id>/acknowledge", methods=["POST"])
+@allow(*FAMILY, write=("parent",))
+def acknowledge(student_id: int):
+    student, _students = student_or_404(student_id)
+    monday = _week_start()
+    form = AckForm()
+    if not form.validate():
+        abort(400)
+    db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday,
+                             viewed_at=clock.now(), acknowledged_at=clock.now()))
+    db.session.commit()
+    flash(_("Thank you: the class teacher sees that you have read this week."), "ok")
+    return redirect(url_for("diary.week_page", student_id=student.id, week=week.iso_week(monday)))
+
+
+@bp.route("/<int:student_id>/marks")
+@allow(*FAMILY)
+def marks(student_id: int):
+    student, students = student_or_404(student_id)
+    ctx = _common(student, students, "marks")
+    klass = ctx["klass"]
+    period = week.period_of(klass, clock.today()) if klass else None
+    subjects = []
+    if period is not None:
+        averages = week.averages(student.id, klass, clock.today())
+        course_ids = [a.course.id for a in averages]
+        rows = db.session.execute(select(Mark, Lesson.day).join(Lesson, Lesson.id == Mark.lesson_id).where(
+            Mark.student_id == student.id, Lesson.course_id.in_(course_ids or [0]),
+            Lesson.day >= period.first_day, Lesson.day <= period.last_day).order_by(Lesson.day, Mark.slot)).all()
+        lesson_course = dict(db.session.execute(select(Lesson.id, Lesson.course_id).where(
+            Lesson.id.in_([m.lesson_id for m, _d in rows] or [0]))).all())
+        period_marks = db.session.scalars(select(PeriodMark).where(
+            PeriodMark.student_id == student.id, PeriodMark.course_id.in_(course_ids or [0]))).all()
+        for a in averages:
+            subjects.append(dict(
+                avg=a, marks=[(m, d) for m, d in rows if lesson_course[m.lesson_id] == a.course.id],
+                period_mark=next((pm for pm in period_marks if pm.course_id == a.course.id and pm.kind == "period"
+                                  and pm.period_id == period.id), None),
+                year_mark=next((pm for pm in period_marks if pm.course_id == a.course.id and pm.kind == "year"),
+                               None)))
+    return render("diary/marks.html", period=period, subjects=subjects, **ctx)
+
+
+@bp.route("/<int:student_id>/attendance")
+@allow(*FAMILY)
+def attendance(student_id: int):
+    student, students = student_or_404(student_id)
+    ctx = _common(student, students, "attendance")
+    klass = ctx["klass"]
+    period = week.period_of(klass, clock.today()) if klass else None
+    rows = []
+    if period is not None:
+        rows = db.session.execute(select(Attendance, Lesson).join(Lesson, Lesson.id == Attendance.lesson_id).where(
+            Attendance.student_id == student.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day)
+            .order_by(Lesson.day, Lesson.number)).all()
+    totals = week.Totals()
+    for a, _lesson in rows:
+        kind = week.absence_kind(a)
+        if kind is None:
+            totals.late += 1
+        else:
+            setattr(totals, kind, getattr(totals, kind) + 1)
+    return render("diary/attendance.html", period=period, rows=rows, totals=totals, absence_kind=week.absence_kind,
+                  **ctx)
+
+
+@bp.route("/<int:student_id>/class")
+@allow(*FAMILY)
+def class_page(student_id: int):
+    student, students = student_or_404(student_id)
+    ctx = _common(student, students, "class")
+    klass = ctx["klass"]
+    courses, slots, holidays, tests = [], [], [], []
+    if klass is not None:
+        memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student.id)).all()
+        all_courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
+        courses = sorted(week.student_courses(student.id, klass.id, clock.today(), all_courses, memberships),
+                         key=lambda c: c.subject.name_ru)
+        ids = [c.id for c in courses]
+        slots = db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(ids or [0]))
+                                   .order_by(TimetableSlot.weekday, TimetableSlot.lesson_number)).all()
+        holidays = db.session.scalars(select(Holiday).where(Holiday.year_id == current_year_id(),
+                                                            Holiday.last_day >= clock.today())
+                                      .order_by(Holiday.first_day)).all()
+        tests = db.session.execute(select(Lesson, WorkKind).join(WorkKind, WorkKind.id == Lesson.work_kind_id).where(
+            Lesson.course_id.in_(ids or [0]), WorkKind.is_test.is_(True), Lesson.day >= clock.today(),
+            Lesson.state == "held").order_by(Lesson.day, Lesson.number).limit(20)).all()
+    timetable: dict[int, list] = {}
+    for s in slots:
+        timetable.setdefault(s.weekday, []).append(s)
+    monday = week.week_bounds(clock.today())[0]
+    weekday_dates = {wd: monday + dt.timedelta(days=wd - 1) for wd in range(1, 8)}
+    return render("diary/class.html", courses=courses, timetable=timetable, holidays=holidays, tests=tests,
+                  weekday_dates=weekday_dates,
+                  course_by_id={c.id: c for c in courses}, **ctx)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@allow(*FAMILY, write=("parent",))
+def settings():
+    students = [s for s in my_students()
+                if db.session.scalar(select(exists().where(Guardianship.student_id == s.id,
+                                                           Guardianship.guardian_id == current_user.person_id)))]
+    forms = {s.id: FamilyForm(prefix=f"s{s.id}", obj=s) for s in students}
+    status = 200
+    if request.method == "POST":
+        sid = request.form.get("student", type=int)
+        form = forms.get(sid)
+        if form is None:
+            abort(404)
+        form = FamilyForm(prefix=f"s{sid}")
+        forms[sid] = form
+        if form.validate():
+            student = next(s for s in students if s.id == sid)
+            student.delivery = form.delivery.data
+            student.statement_language = form.statement_language.data
+            audit.record("family_preferences", f"student:{sid}", f"{form.delivery.data} {form.statement_language.data}")
+            db.session.commit()
+            flash(_("Saved."), "ok")
+            return redirect(url_for("diary.settings"))
+        status = 422
+    return render("diary/settings.html", status=status, forms=forms, students=students, no_js=True,
+                  tab="settings", student=students[0] if students else None, all_students=my_students())

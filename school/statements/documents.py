@@ -1,0 +1,71 @@
+"""The print documents as HTML strings: the routes answer with them or turn them into a PDF, the CLI writes
+them to a file. Each family's page is rendered in the family's language, whatever the reader's."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from school import clock, week
+from school.i18n import as_locale
+from school.journal import service as journal
+from school.models import Course, Period, SchoolClass
+from school.statements import service
+from school.statements.summary import Summary, summary
+
+# Line breaks between tags: WeasyPrint's pure-Python parser pays for every whitespace node, and a class is
+# printed at once.
+BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
+
+# Lesson columns per grid page of the paper register (A4 landscape, like the spread of a paper journal).
+REGISTER_COLUMNS = 25
+
+
+@dataclass
+class Batch:
+    school_class: SchoolClass
+    statements: list[service.Statement]
+
+
+def statement_page(item: service.Statement, kinds: dict) -> Markup:
+    """One family's page in the family's language (statement_language), whatever the reader's interface."""
+    with force_locale(as_locale(item.lang)):
+        html = render_template("statements/_statement.html", s=item, slang=item.lang, kinds=kinds,
+                               school_name=service.school_name(item.lang), absence_kind=week.absence_kind,
+                               printed_on=clock.today())
+    return Markup(BETWEEN_TAGS.sub("><", html))
+
+
+def statements_document(batches: list[Batch], span: service.Span) -> str:
+    kinds = week.work_kinds_by_id()
+    pages = [statement_page(item, kinds) for b in batches for item in b.statements]
+    title = _("Weekly statements") if span.is_week else _("Statements for the period")
+    return render_template("statements/class.html", pages=pages, span=span, title=title)
+
+
+@dataclass
+class Register:
+    course: Course
+    period: Period
+    data: dict
+
+    @property
+    def chunks(self) -> list[list]:
+        lessons = self.data["lessons"]
+        return [lessons[i:i + REGISTER_COLUMNS] for i in range(0, len(lessons), REGISTER_COLUMNS)] or [[]]
+
+
+def register_document(course: Course, period: Period) -> str:
+    data = journal.grid(course, period)
+    return render_template("statements/register.html", r=Register(course, period, data),
+                           kinds={k.id: k for k in journal.work_kinds()})
+
+
+def summary_document(school_class: SchoolClass) -> tuple[str, Summary]:
+    result = summary(school_class)
+    html = render_template("statements/summary.html", s=result, generated=clock.now())
+    return html, result

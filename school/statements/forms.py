@@ -1,0 +1,8 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import AnyOf, DataRequired
+
+
+class ReturnForm(FlaskForm):
+    """A signed statement came back (returned=1), or that record was a mistake (returned=0)."""
+    returned = HiddenField(validators=[DataRequired(), AnyOf(["0", "1"])])

@@ -1,0 +1,60 @@
+"""HTML to PDF with WeasyPrint.
+
+WeasyPrint needs Pango, a system library; it is imported only inside to_pdf() so that the rest of the app
+(the screen, the HTML print views) runs on a machine without it.
+"""
+from __future__ import annotations
+
+import mimetypes
+import warnings
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+# Relative URLs of the page resolve against this origin; the fetcher below serves only the app's static files
+# from disk under it, so a PDF never reaches the network and prints the same on every machine.
+BASE_URL = "https://defter.invalid/"
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint (or the Pango library under it) is missing on this machine."""
+
+
+def to_pdf(html: str, archival: bool = False, attachments: dict[str, str] | None = None) -> bytes:
+    """The PDF of a print page. archival: PDF/A-3b (fonts embedded, colour profile, attachments allowed),
+    for documents kept for decades; attachments: name -> UTF-8 text files embedded in the PDF."""
+    try:
+        import weasyprint
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except (ImportError, OSError) as e:  # OSError: the Python package is there, Pango is not
+        raise PdfUnavailable(str(e)) from e
+
+    static_root = Path(current_app.static_folder).resolve()
+    prefix = current_app.static_url_path.rstrip("/") + "/"
+
+    class StaticFiles(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = unquote(urlsplit(url).path)
+            if not (url.startswith(BASE_URL) and path.startswith(prefix)):
+                raise ValueError(f"only the app's static files are fetched, not {url}")
+            file = (static_root / path[len(prefix):]).resolve()
+            if not file.is_relative_to(static_root) or not file.is_file():
+                raise ValueError(f"no static file {path}")
+            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, file.read_bytes(), {"Content-Type": kind})
+
+    fetcher = StaticFiles()
+    options = {}
+    if archival:
+        options["pdf_variant"] = "pdf/a-3b"
+    if attachments:
+        options["attachments"] = [weasyprint.Attachment(string=text.encode("utf-8"), name=name,
+                                                        base_url=BASE_URL, url_fetcher=fetcher,
+                                                        relationship="Data")
+                                  for name, text in attachments.items()]
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print")
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB profile for PDF/A and leaves the closing to the garbage collector.
+        warnings.filterwarnings("ignore", category=ResourceWarning, message=r".*sRGB2014\.icc")
+        return document.write_pdf(**options)

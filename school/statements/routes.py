@@ -1,0 +1,195 @@
+"""Printed statements for families, the paper register of a course and the class's summary statement."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from school import clock, week
+from school.access import allow, get_or_404, user_roles
+from school.extensions import db
+from school.htmx import render, wants_partial
+from school.journal import service as journal
+from school.models import Course, PaperStatement, SchoolClass
+from school.statements import bp, documents, pdf, service
+from school.statements.forms import ReturnForm
+
+CLASS_PRINTERS = ("class_teacher", "admin", "director", "deputy")
+REGISTER_READERS = ("teacher", "class_teacher", "admin", "director", "deputy")
+
+
+def _printable_class(class_id) -> SchoolClass:
+    klass = get_or_404(SchoolClass, class_id)
+    if not service.may_print_class(current_user, user_roles(), klass):
+        abort(404)
+    return klass
+
+
+def _span() -> service.Span:
+    try:
+        return service.parse_span(request.args.get("week"), request.args.get("month"), request.args.get("from"),
+                                  request.args.get("to"))
+    except service.SpanError:
+        abort(404)
+
+
+def _include_all() -> bool:
+    return request.args.get("all") == "1"
+
+
+def _pdf_response(html: str, filename: str, **options):
+    try:
+        data = pdf.to_pdf(html, **options)
+    except pdf.PdfUnavailable:
+        return render("errors/error.html", status=503, code=503, message=_(
+            "PDF files cannot be made on this server (WeasyPrint or the Pango library is missing). "
+            "Open the print view and use the browser's Print command."))
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename)
+
+
+# ---------------------------------------------------------------- the page of the class teacher
+
+@bp.route("/")
+@allow(*CLASS_PRINTERS)
+def index():
+    classes = service.classes_for(current_user, user_roles())
+    chosen = request.args.get("class_id", type=int)
+    klass = next((c for c in classes if c.id == chosen), classes[0] if classes else None)
+    status, error = 200, None
+    try:
+        span = service.parse_span(request.args.get("week"), request.args.get("month"),
+                                  request.args.get("from"), request.args.get("to"))
+    except service.SpanError as e:
+        status, error = 422, str(e)
+        span = service.Span(*week.week_bounds(clock.today()))
+    rows, courses, periods = [], [], []
+    if klass is not None:
+        rows = service.acknowledgements(klass, span)
+        courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
+        courses.sort(key=lambda c: (c.subject.name_ru, c.subgroup_id or 0))
+        periods = journal.periods_for(courses[0]) if courses else []
+    return render("statements/index.html", status=status, classes=classes, klass=klass, span=span, error=error,
+                  include_all=_include_all(), rows=rows, courses=courses, periods=periods,
+                  current_period=journal.period_containing(periods, clock.today()) if periods else None,
+                  writable=klass is not None and klass.class_teacher_id == current_user.id,
+                  month=request.args.get("month", ""))
+
+
+# ---------------------------------------------------------------- weekly statements
+
+def _class_batch(class_id: int):
+    klass = _printable_class(class_id)
+    span = _span()
+    items = service.statements(klass, span, _include_all())
+    html = documents.statements_document([documents.Batch(klass, items)], span)
+    return klass, span, items, html
+
+
+@bp.route("/classes/<int:class_id>")
+@allow(*CLASS_PRINTERS)
+def print_class(class_id: int):
+    _klass, span, items, html = _class_batch(class_id)
+    service.record_printed([s.student for s in items], span, current_user.id)
+    return html
+
+
+@bp.route("/classes/<int:class_id>.pdf")
+@allow(*CLASS_PRINTERS)
+def class_pdf(class_id: int):
+    klass, span, items, html = _class_batch(class_id)
+    response = _pdf_response(html, f"statements-{klass.label}-{'-'.join(span.args().values())}.pdf")
+    if response.status_code == 200:
+        service.record_printed([s.student for s in items], span, current_user.id)
+    return response
+
+
+def _form_span() -> service.Span | None:
+    """The days of the page a form was sent from (its hidden from/to), when it says."""
+    first, last = request.form.get("from"), request.form.get("to")
+    if not (first and last):
+        return None
+    try:
+        return service.parse_span(first=first, last=last)
+    except service.SpanError:
+        return None
+
+
+@bp.route("/<int:statement_id>/returned", methods=["POST"])
+@allow("class_teacher")
+def record_return(statement_id: int):
+    paper = get_or_404(PaperStatement, statement_id)
+    if not service.may_record_return(current_user, paper):
+        abort(404)
+    form = ReturnForm()
+    status, message = 200, None
+    if form.validate():
+        service.record_return(current_user, paper, form.returned.data == "1")
+    else:
+        status, message = 422, _("Please correct the errors in the form.")
+    page_span = _form_span()
+    if not wants_partial():
+        if message:
+            flash(message, "error")
+        return redirect(url_for("statements.index", class_id=request.form.get("class_id", type=int),
+                                **(page_span or service.Span(paper.first_day, paper.last_day)).args()), 303)
+    returned = service.returned_count(paper.student_id, page_span) if page_span else None
+    klass = db.session.get(SchoolClass, request.form.get("class_id", type=int) or 0)
+    return render("statements/_paper.html", "statements/_paper.html", status=status, p=paper, writable=True,
+                  message=message, returned=returned, span=page_span, klass=klass)
+
+
+# ---------------------------------------------------------------- the paper register of a course
+
+def _register_course(course_id) -> Course:
+    course = get_or_404(Course, course_id)
+    roles = user_roles()
+    if not (course.teacher_id == current_user.id or course.school_class.class_teacher_id == current_user.id
+            or roles & {"admin", "director", "deputy"}):
+        abort(404)
+    return course
+
+
+def _register(course_id: int) -> tuple[Course, str]:
+    course = _register_course(course_id)
+    periods = journal.periods_for(course)
+    if not periods:
+        abort(404)
+    wanted = request.args.get("period")
+    period = (next((p for p in periods if str(p.id) == wanted), None) if wanted
+              else journal.period_containing(periods, clock.today()))
+    if period is None:
+        abort(404)
+    return course, documents.register_document(course, period)
+
+
+@bp.route("/courses/<int:course_id>/register")
+@allow(*REGISTER_READERS)
+def print_register(course_id: int):
+    return _register(course_id)[1]
+
+
+@bp.route("/courses/<int:course_id>/register.pdf")
+@allow(*REGISTER_READERS)
+def register_pdf(course_id: int):
+    course, html = _register(course_id)
+    return _pdf_response(html, f"register-{course.school_class.label}-{course.subject.short}.pdf", archival=True)
+
+
+# ---------------------------------------------------------------- the summary statement of a class
+
+@bp.route("/classes/<int:class_id>/summary")
+@allow(*CLASS_PRINTERS)
+def print_summary(class_id: int):
+    return documents.summary_document(_printable_class(class_id))[0]
+
+
+@bp.route("/classes/<int:class_id>/summary.pdf")
+@allow(*CLASS_PRINTERS)
+def summary_pdf(class_id: int):
+    klass = _printable_class(class_id)
+    html, result = documents.summary_document(klass)
+    return _pdf_response(html, f"summary-{klass.label}-{klass.year.name.replace('/', '-')}.pdf", archival=True,
+                         attachments={"marks.txt": result.canonical})

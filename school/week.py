@@ -1,0 +1,222 @@
+"""A student's days: lessons, topics, homework, marks, attendance — the one code path for the family
+diary and the printed weekly statement (they must show exactly the same)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+
+from school import clock
+from school.extensions import db
+from school.journal import service
+from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
+                           SubgroupMember, Subject, TimetableSlot, WorkKind)
+
+
+@dataclass
+class LessonItem:
+    number: int
+    course: Course
+    lesson: Lesson | None          # None: planned in the timetable, not yet held
+    bell: BellTime | None
+    marks: list[Mark] = field(default_factory=list)
+    attendance: Attendance | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.lesson is not None and self.lesson.state == "cancelled"
+
+    @property
+    def substituted(self) -> bool:
+        return self.lesson is not None and self.lesson.substitute_id is not None
+
+
+@dataclass
+class Day:
+    date: dt.date
+    holiday: Holiday | None
+    school_class: SchoolClass | None
+    lessons: list[LessonItem] = field(default_factory=list)
+
+
+@dataclass
+class Totals:
+    ill: int = 0
+    excused: int = 0
+    unexcused: int = 0
+    late: int = 0
+
+    @property
+    def missed(self) -> int:
+        return self.ill + self.excused + self.unexcused
+
+
+@dataclass
+class SubjectAverage:
+    subject: Subject
+    course: Course
+    count: int
+    average: Decimal | None
+    forecast: str | None
+
+
+def absence_kind(a: Attendance) -> str | None:
+    """ill / excused / unexcused for an absence (the class teacher's reason wins); None for a late arrival."""
+    if a.code == "late":
+        return None
+    if a.reason:
+        return a.reason
+    return {"ill": "ill", "excused": "excused"}.get(a.code, "unexcused")
+
+
+def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
+    return db.session.scalars(select(Enrolment).where(
+        Enrolment.student_id == student_id, Enrolment.from_day <= last,
+        or_(Enrolment.to_day.is_(None), Enrolment.to_day >= first)).order_by(Enrolment.from_day)).all()
+
+
+def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
+    for e in enrolments:
+        if e.from_day <= day and (e.to_day is None or day <= e.to_day):
+            return e.school_class
+    return None
+
+
+def student_courses(student_id: int, class_id: int, day: dt.date, courses: list[Course],
+                    memberships: list[SubgroupMember]) -> list[Course]:
+    """The class's courses the student takes on that day: whole-class ones and their own subgroups'."""
+    groups = {m.subgroup_id for m in memberships
+              if m.from_day <= day and (m.to_day is None or day <= m.to_day)}
+    return [c for c in courses if c.class_id == class_id and (c.subgroup_id is None or c.subgroup_id in groups)]
+
+
+def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
+    """Every day from first to last with what the student had, in each class they were in on that day."""
+    enrolments = _enrolments(student_id, first, last)
+    class_ids = {e.class_id for e in enrolments}
+    courses = db.session.scalars(select(Course).where(Course.class_id.in_(class_ids or [0]))).all()
+    course_ids = [c.id for c in courses]
+    memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
+    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id.in_(course_ids or [0]), Lesson.day >= first,
+                                                      Lesson.day <= last)).all()
+    by_day: dict[dt.date, list[Lesson]] = {}
+    for les in lessons:
+        by_day.setdefault(les.day, []).append(les)
+    lesson_ids = [les.id for les in lessons]
+    marks: dict[int, list[Mark]] = {}
+    attendance: dict[int, Attendance] = {}
+    if lesson_ids:
+        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids), Mark.student_id == student_id)
+                                    .order_by(Mark.slot)):
+            marks.setdefault(m.lesson_id, []).append(m)
+        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
+                                                             Attendance.student_id == student_id)):
+            attendance[a.lesson_id] = a
+    slots = db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(course_ids or [0]))).all()
+    year_ids = {c.year_id for c in courses}
+    holidays = db.session.scalars(select(Holiday).where(Holiday.year_id.in_(year_ids or [0]),
+                                                        Holiday.first_day <= last, Holiday.last_day >= first)).all()
+    bells = {b.number: b for b in db.session.scalars(select(BellTime))}
+    schemes = {e.class_id: (e.school_class.year_id, e.school_class.period_scheme) for e in enrolments}
+    periods = db.session.execute(select(Period.year_id, Period.scheme, Period.first_day, Period.last_day).where(
+        Period.year_id.in_(year_ids or [0]))).all()
+    today = clock.today()
+    out = []
+    day = first
+    while day <= last:
+        klass = class_on(enrolments, day)
+        holiday = next((h for h in holidays if h.first_day <= day <= h.last_day), None)
+        entry = Day(day, holiday, klass)
+        if klass is not None:
+            mine = student_courses(student_id, klass.id, day, courses, memberships)
+            items: dict[tuple[int, int], LessonItem] = {}
+            mine_by_id = {c.id: c for c in mine}
+            for les in by_day.get(day, []):
+                c = mine_by_id.get(les.course_id)
+                if c is not None:
+                    items[(c.id, les.number)] = LessonItem(les.number, c, les, bells.get(les.number),
+                                                           marks.get(les.id, []), attendance.get(les.id))
+            in_term = any((y, sch) == schemes[klass.id] and a <= day <= b for y, sch, a, b in periods)
+            if holiday is None and day > today and in_term:  # the timetable for days still to come
+                for s in slots:
+                    course = next((c for c in mine if c.id == s.course_id), None)
+                    if course and s.weekday == day.isoweekday() and s.valid_from <= day and (
+                            s.valid_to is None or day <= s.valid_to) and (course.id, s.lesson_number) not in items:
+                        items[(course.id, s.lesson_number)] = LessonItem(s.lesson_number, course, None,
+                                                                         bells.get(s.lesson_number))
+            entry.lessons = sorted(items.values(), key=lambda i: (i.number, i.course.subject_id))
+        out.append(entry)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def totals(week: list[Day]) -> Totals:
+    t = Totals()
+    for d in week:
+        for item in d.lessons:
+            if item.attendance is None:
+                continue
+            kind = absence_kind(item.attendance)
+            if kind is None:
+                t.late += 1
+            else:
+                setattr(t, kind, getattr(t, kind) + 1)
+    return t
+
+
+def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
+    periods = db.session.scalars(select(Period).where(Period.year_id == school_class.year_id,
+                                                      Period.scheme == school_class.period_scheme)
+                                 .order_by(Period.number)).all()
+    return service.period_containing(periods, day)
+
+
+def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:
+    """The current average and forecast per subject — the grid's own function (service.row_stats)."""
+    period = period_of(school_class, day)
+    if period is None:
+        return []
+    memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
+    courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
+    mine = [c for c in student_courses(student_id, school_class.id, day, courses, memberships)
+            if c.attested and c.assessment == "scale"]
+    marks = db.session.scalars(select(Mark).join(Lesson, Lesson.id == Mark.lesson_id).where(
+        Mark.student_id == student_id, Lesson.course_id.in_([c.id for c in mine] or [0]),
+        Lesson.day >= period.first_day, Lesson.day <= min(period.last_day, day))).all()
+    lesson_course = dict(db.session.execute(select(Lesson.id, Lesson.course_id).where(
+        Lesson.id.in_([m.lesson_id for m in marks] or [0]))).all())
+    by_course: dict[int, list[Mark]] = {}
+    for m in marks:
+        by_course.setdefault(lesson_course[m.lesson_id], []).append(m)
+    out = []
+    for c in sorted(mine, key=lambda c: c.subject.name_ru):
+        stats = service.row_stats(by_course.get(c.id, []))
+        out.append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
+    return out
+
+
+def work_kinds_by_id() -> dict[int, WorkKind]:
+    return {k.id: k for k in service.work_kinds()}
+
+
+def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def parse_iso_week(value: str) -> dt.date | None:
+    """'2026-W48' -> that week's Monday; None when it is not a week."""
+    try:
+        year, week = value.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    except (ValueError, AttributeError):
+        return None
+
+
+def iso_week(day: dt.date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+

@@ -1,0 +1,288 @@
+"""The demo school: deterministic, fast, and with the logins and situations the demo promises.
+
+The demo is built once per module into its own database (SQLite in tmp_path, or DATABASE_URL when set),
+independent of the shared fixtures in conftest.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+
+import pytest
+from sqlalchemy import and_, func, or_, select
+
+from school import create_app, demo
+from school.extensions import db
+from school.models import (AcademicYear, Attendance, Course, Enrolment, Guardianship, Lesson, Mark, Period,
+                           PeriodMark, Person, PlanItem, School, SchoolClass, StaffRole, Student, Subject,
+                           SubgroupMember, TimetableSlot, User)
+from school.passwords import verify_password
+
+DAY = dt.date(2026, 11, 24)
+
+
+def _external_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """(app, counts, seconds) of one demo build for DAY, made without DEFTER_TODAY in the environment."""
+    from school.reference import install
+
+    external = _external_url()
+    url = external or "sqlite:///" + str(tmp_path_factory.mktemp("demo") / "t.sqlite3")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "test"})
+    with app.app_context():
+        if external:
+            db.drop_all()
+        db.create_all()
+        install(db.session.connection())
+        db.session.commit()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.delenv("DEFTER_TODAY", raising=False)
+            started = time.perf_counter()
+            counts = demo.build(DAY)
+            seconds = time.perf_counter() - started
+        db.session.remove()
+    yield app, counts, seconds
+    with app.app_context():
+        db.session.remove()
+        if external:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(built):
+    app = built[0]
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+def enrolled_on(day: dt.date):
+    return and_(Enrolment.from_day <= day, or_(Enrolment.to_day.is_(None), Enrolment.to_day >= day))
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def class_id(label: str) -> int:
+    grade, letter = label.split("-")
+    return db.session.scalar(select(SchoolClass.id).where(SchoolClass.grade == int(grade),
+                                                          SchoolClass.letter == letter))
+
+
+def fingerprint() -> dict:
+    s = db.session
+    rows = lambda stmt: [tuple(r) for r in s.execute(stmt).all()]  # noqa: E731
+    return dict(
+        persons=rows(select(Person.id, Person.surname, Person.name, Person.patronymic, Person.birth_date,
+                            Person.phone).order_by(Person.id)),
+        users=rows(select(User.id, User.username, User.person_id, User.language).order_by(User.id)),
+        enrolments=rows(select(Enrolment.student_id, Enrolment.class_id, Enrolment.from_day, Enrolment.to_day)
+                        .order_by(Enrolment.id)),
+        timetable=rows(select(TimetableSlot.course_id, TimetableSlot.weekday, TimetableSlot.lesson_number)
+                       .order_by(TimetableSlot.id)),
+        lessons=rows(select(func.count(Lesson.id), func.count(Lesson.topic), func.count(Lesson.homework),
+                            func.count(Lesson.substitute_id), func.max(Lesson.topic_entered_at))),
+        marks=rows(select(Mark.code, func.count(), func.sum(Mark.student_id), func.sum(Mark.lesson_id),
+                          func.max(Mark.created_at)).group_by(Mark.code).order_by(Mark.code)),
+        attendance=rows(select(Attendance.code, Attendance.reason, func.count(), func.sum(Attendance.student_id))
+                        .group_by(Attendance.code, Attendance.reason).order_by(Attendance.code, Attendance.reason)),
+        period_marks=rows(select(PeriodMark.code, func.count(), func.sum(PeriodMark.student_id))
+                          .group_by(PeriodMark.code).order_by(PeriodMark.code)),
+    )
+
+
+def test_build_is_fast_and_complete(built):
+    _, counts, seconds = built
+    assert seconds < 15
+    assert counts["classes"] == 14
+    assert 280 <= counts["students"] <= 330
+    assert 25 <= counts["teachers"] <= 30
+    assert counts["lessons"] > 3000 and counts["marks"] > 10000 and counts["attendance"] > 1000
+
+
+def test_same_day_builds_the_same_school_whatever_the_clock_says(built, ctx):
+    first = fingerprint()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DEFTER_TODAY", "2027-03-03")      # the build must not look at the app's clock
+        counts = demo.build(DAY, reset=True)
+    assert counts == built[1]
+    assert fingerprint() == first
+    assert db.session.scalar(select(func.count(School.id))) == 1
+
+
+def test_school_year_and_calendar(ctx):
+    year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+    assert (year.name, year.first_day, year.last_day) == ("2026/2027", dt.date(2026, 9, 1), dt.date(2027, 8, 31))
+    periods = {(p.scheme, p.number): (p.first_day, p.last_day) for p in db.session.scalars(select(Period))}
+    assert periods[("quarters", 1)] == (dt.date(2026, 9, 1), dt.date(2026, 10, 24))
+    assert periods[("quarters", 4)] == (dt.date(2027, 3, 30), dt.date(2027, 5, 26))
+    assert periods[("halves", 2)] == (dt.date(2027, 1, 12), dt.date(2027, 5, 26))
+    # No lessons on weekends, in the autumn holidays, or after the demo's day.
+    days = db.session.scalars(select(Lesson.day).distinct()).all()
+    assert days and max(days) <= DAY
+    assert all(d.isoweekday() <= 5 and not dt.date(2026, 10, 25) <= d <= dt.date(2026, 11, 4) for d in days)
+
+
+def test_demo_logins(ctx):
+    for username in ("admin", "director", "teacher", "parent", "student"):
+        u = user(username)
+        assert u is not None and u.active and not u.must_change_password, username
+    assert verify_password(user("teacher").password_hash, "demo")
+    assert "admin" in user("admin").staff_roles and user("admin").person.surname == demo.DEMO_ADMIN_SURNAME
+    assert "director" in user("director").staff_roles
+    teacher = user("teacher")
+    assert "teacher" in teacher.staff_roles
+
+    # The teacher: mathematics in at least three classes, their own class among them, 30+ lessons in each grid.
+    own = db.session.scalar(select(SchoolClass).where(SchoolClass.class_teacher_id == teacher.id))
+    assert own.label == "5-А"
+    courses = db.session.scalars(select(Course).where(Course.teacher_id == teacher.id)).all()
+    assert len({c.class_id for c in courses}) >= 3 and own.id in {c.class_id for c in courses}
+    assert {c.subject.short for c in courses} == {"math"}
+    for course in courses:
+        held = db.session.scalar(select(func.count(Lesson.id)).where(Lesson.course_id == course.id,
+                                                                     Lesson.state == "held", Lesson.day <= DAY))
+        assert held >= 30, course.school_class.label
+        assert db.session.scalar(select(func.count(PlanItem.id)).where(PlanItem.course_id == course.id)) >= 150
+
+    # The parent: two children in two classes, one of them the `student` login, one in the teacher's class.
+    parent, student = user("parent"), user("student")
+    children = db.session.scalars(select(Guardianship.student_id)
+                                  .where(Guardianship.guardian_id == parent.person_id)).all()
+    assert len(children) == 2
+    classes = {sid: db.session.scalar(select(Enrolment.class_id).where(Enrolment.student_id == sid,
+                                                                       enrolled_on(DAY))) for sid in children}
+    assert len(set(classes.values())) == 2 and own.id in classes.values()
+    student_row = db.session.scalar(select(Student).where(Student.person_id == student.person_id))
+    assert student_row is not None and student_row.id in children
+
+    # Families of 5-А who chose paper, in each statement language.
+    paper = db.session.scalars(select(Student.statement_language).join(Enrolment, Enrolment.student_id == Student.id)
+                               .where(Enrolment.class_id == own.id, enrolled_on(DAY),
+                                      Student.delivery == "paper")).all()
+    assert {"ru", "uk", "crh"} <= set(paper)
+
+
+def test_print_logins_only_in_the_demo_school(ctx):
+    lines = []
+    demo.print_logins(lines.append, only_if_present=True)
+    assert any("teacher" in line for line in lines) and any("demo" in line for line in lines)
+    user("admin").person.surname = "Директорова"
+    db.session.flush()
+    lines.clear()
+    demo.print_logins(lines.append, only_if_present=True)
+    assert lines == []
+
+
+def test_unmarked_grades(ctx):
+    grade1 = db.session.scalars(select(SchoolClass).where(SchoolClass.grade == 1)).all()
+    grade2 = db.session.scalars(select(SchoolClass).where(SchoolClass.grade == 2)).all()
+    assert grade1 and grade2 and all(c.marks_from is None for c in grade1)
+    assert all(c.marks_from == dt.date(2027, 1, 12) for c in grade2)
+
+    def lessons_of(classes):
+        return (select(Lesson.id).join(Course, Course.id == Lesson.course_id)
+                .where(Course.class_id.in_([c.id for c in classes])))
+
+    assert db.session.scalar(select(func.count(Lesson.id)).where(Lesson.id.in_(lessons_of(grade1)))) > 100
+    assert db.session.scalar(select(func.count(Mark.id)).where(Mark.lesson_id.in_(lessons_of(grade1)))) == 0
+    assert db.session.scalar(select(func.count(Lesson.id)).where(Lesson.id.in_(lessons_of(grade1)),
+                                                                 Lesson.homework.is_not(None))) == 0
+    before = lessons_of(grade2).where(Lesson.day < grade2[0].marks_from)
+    assert db.session.scalar(select(func.count(Mark.id)).where(Mark.lesson_id.in_(before))) == 0
+    assert db.session.scalar(select(func.count(Lesson.id)).where(Lesson.id.in_(before),
+                                                                 Lesson.homework.is_not(None))) == 0
+    # Grades 3–9 have their first-quarter marks; grades 1, 2, 10, 11 none yet.
+    graded = db.session.scalars(select(SchoolClass.grade).distinct()
+                                .join(Course, Course.class_id == SchoolClass.id)
+                                .join(PeriodMark, PeriodMark.course_id == Course.id)).all()
+    assert sorted(graded) == list(range(3, 10))
+
+
+def test_register_is_consistent(ctx):
+    s = db.session
+    # No mark for a student recorded absent on that lesson.
+    assert s.scalar(select(func.count(Mark.id)).join(Attendance, and_(
+        Attendance.lesson_id == Mark.lesson_id, Attendance.student_id == Mark.student_id))
+        .where(Attendance.code != "late")) == 0
+    # Marks only for students enrolled in the class that day, and in the subgroup for subgroup courses.
+    lesson_class = (select(Mark.id).join(Lesson, Lesson.id == Mark.lesson_id)
+                    .join(Course, Course.id == Lesson.course_id))
+    enrolled = select(Enrolment.id).where(Enrolment.student_id == Mark.student_id,
+                                          Enrolment.class_id == Course.class_id, Enrolment.from_day <= Lesson.day,
+                                          or_(Enrolment.to_day.is_(None), Enrolment.to_day >= Lesson.day))
+    assert s.scalar(select(func.count()).select_from(lesson_class.where(~enrolled.exists()).subquery())) == 0
+    member = select(SubgroupMember.id).where(SubgroupMember.subgroup_id == Course.subgroup_id,
+                                             SubgroupMember.student_id == Mark.student_id,
+                                             SubgroupMember.from_day <= Lesson.day,
+                                             or_(SubgroupMember.to_day.is_(None), SubgroupMember.to_day >= Lesson.day))
+    assert s.scalar(select(func.count()).select_from(
+        lesson_class.where(Course.subgroup_id.is_not(None), ~member.exists()).subquery())) == 0
+    # Nobody teaches in two places at once, in the timetable or on a day.
+    double = (select(Course.teacher_id, TimetableSlot.weekday, TimetableSlot.lesson_number)
+              .join(Course, Course.id == TimetableSlot.course_id)
+              .group_by(Course.teacher_id, TimetableSlot.weekday, TimetableSlot.lesson_number)
+              .having(func.count() > 1))
+    assert s.execute(double).all() == []
+    who = func.coalesce(Lesson.substitute_id, Course.teacher_id)
+    double = (select(who, Lesson.day, Lesson.number).join(Course, Course.id == Lesson.course_id)
+              .where(Lesson.state == "held").group_by(who, Lesson.day, Lesson.number).having(func.count() > 1))
+    assert s.execute(double).all() == []
+    # Movement: a transfer 5-Б -> 5-А in October, without overlap, and a student who left.
+    moved = s.execute(select(Enrolment.student_id).group_by(Enrolment.student_id)
+                      .having(func.count() > 1)).scalars().all()
+    assert moved
+    for sid in moved:
+        stays = s.scalars(select(Enrolment).where(Enrolment.student_id == sid).order_by(Enrolment.from_day)).all()
+        assert [e.school_class.label for e in stays] == ["5-Б", "5-А"]
+        assert stays[0].to_day < stays[1].from_day and stays[1].from_day.month == 10
+    assert s.scalar(select(func.count(Enrolment.id)).where(Enrolment.to_day.is_not(None),
+                                                           Enrolment.order_out.is_not(None),
+                                                           Enrolment.reason.is_not(None))) >= 2
+    # Subjects in three languages; one course without attestation.
+    assert s.scalar(select(func.count(Subject.id)).where(or_(Subject.name_uk == "", Subject.name_crh == ""))) == 0
+    assert s.scalar(select(func.count(Course.id)).where(Course.attested.is_(False))) >= 1
+    assert s.scalar(select(func.count(StaffRole.id)).where(StaffRole.role == "teacher")) >= 25
+
+
+def test_cli_refuses_an_existing_school_without_reset(built):
+    app = built[0]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["school", "demo", "--today", DAY.isoformat()])
+    assert result.exit_code != 0
+    result = runner.invoke(args=["school", "demo", "--if-empty"])
+    assert result.exit_code == 0 and "teacher" in result.output
+    result = runner.invoke(args=["school", "demo", "--today", DAY.isoformat(), "--reset"])
+    assert result.exit_code == 0, result.output
+    assert "parent" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(User.username == "admin")) == 1
+        # Explicit ids must leave the id sequences (PostgreSQL) ready for the next ordinary insert.
+        person = Person(surname="Новенький", name="Ученик")
+        db.session.add(person)
+        db.session.flush()
+        assert person.id > db.session.scalar(select(func.max(Student.person_id)))
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("username", ["admin", "director", "teacher", "parent", "student"])
+def test_demo_logins_open_their_home_page(built, monkeypatch, username):
+    monkeypatch.setenv("DEFTER_TODAY", DAY.isoformat())
+    client = built[0].test_client()
+    response = client.post("/login", data={"username": username, "password": "demo"})
+    assert response.status_code == 302, username
+    assert client.get("/").status_code == 200

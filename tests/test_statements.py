@@ -1,0 +1,418 @@
+"""Printed statements for families, the paper register and the summary statement (issue 5)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from school.extensions import db
+from school.models import (DiaryView, Enrolment, Lesson, Mark, PaperStatement, PeriodMark, SchoolClass, Student,
+                           User, WorkKind)
+from tests.factory import TODAY
+
+HX = {"HX-Request": "true"}
+W48 = "2026-W48"  # 23–29 November 2026, TODAY's week
+
+
+def weasyprint_or_skip():
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as e:  # OSError: Pango is missing
+        pytest.skip(f"WeasyPrint cannot load here: {e}")
+    return pytest.importorskip("pypdf")
+
+
+def set_student(app, student_id, **values):
+    with app.app_context():
+        student = db.session.get(Student, student_id)
+        for k, v in values.items():
+            setattr(student, k, v)
+        db.session.commit()
+
+
+def add_lesson(app, course_id, day, number=1, **kw):
+    with app.app_context():
+        lesson = Lesson(course_id=course_id, day=day, number=number, state="held", **kw)
+        db.session.add(lesson)
+        db.session.commit()
+        return lesson.id
+
+
+def add_mark(app, lesson_id, student_id, code="5", kind="test"):
+    with app.app_context():
+        wk = db.session.scalar(select(WorkKind).where(WorkKind.code == kind))
+        teacher = db.session.scalar(select(User).where(User.username == "teacher"))
+        now = dt.datetime.combine(TODAY, dt.time(9))
+        db.session.add(Mark(lesson_id=lesson_id, student_id=student_id, slot=1, scale="five", code=code,
+                            work_kind_id=wk.id, weight=wk.weight, author_id=teacher.id, created_at=now,
+                            updated_at=now, version=1))
+        db.session.commit()
+
+
+def printed(app) -> list[tuple[int, dt.date, dt.date]]:
+    with app.app_context():
+        return db.session.execute(select(PaperStatement.student_id, PaperStatement.first_day,
+                                         PaperStatement.last_day).order_by(PaperStatement.student_id)).all()
+
+
+def pdf_text(pypdf, data: bytes) -> tuple[int, str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return len(reader.pages), "\n".join(p.extract_text() for p in reader.pages)
+
+
+def statement_sections(html: str) -> list[str]:
+    return re.findall(r'<section class="sheet statement".*?</section>', html, re.S)
+
+
+# ---------------------------------------------------------------- who is printed
+
+def test_electronic_families_are_printed_only_when_the_teacher_asks(app, auth, ids):
+    shevchenko = ids["other5"][1]
+    set_student(app, shevchenko, delivery="paper")
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}")
+    assert r.status_code == 200
+    pages = statement_sections(r.get_data(as_text=True))
+    assert len(pages) == 1 and "Шевченко Тарас" in pages[0]
+    assert printed(app) == [(shevchenko, dt.date(2026, 11, 23), dt.date(2026, 11, 29))]
+
+    r = auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}&all=1")
+    html = r.get_data(as_text=True)
+    assert len(statement_sections(html)) == 4
+    assert all(name in html for name in ("Аблаев Эмиль", "Иванов Иван", "Умерова Алие"))
+    # Printing the same week again refreshes the open rows instead of adding more.
+    auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}&all=1")
+    assert len(printed(app)) == 4
+
+
+def test_a_class_without_paper_families_says_so(auth, ids):
+    auth.login("teacher")
+    html = auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}").get_data(as_text=True)
+    assert not statement_sections(html)
+    assert 'class="sheet empty-batch"' in html
+
+
+def test_a_student_who_left_mid_week_gets_only_their_days(app, auth, ids):
+    from school.statements import service
+
+    leaver = ids["other5"][2]
+    set_student(app, leaver, delivery="paper")
+    add_lesson(app, ids["math5"], dt.date(2026, 11, 16), topic="Тема понедельника")
+    add_lesson(app, ids["math5"], dt.date(2026, 11, 19), topic="Тема четверга")
+    with app.app_context():
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.student_id == leaver))
+        enrolment.to_day = dt.date(2026, 11, 17)
+        db.session.commit()
+        klass = db.session.get(SchoolClass, ids["class5"])
+        item = service.statement(db.session.get(Student, leaver), klass, service.parse_span("2026-W47"))
+        assert [d.date.day for d in item.days] == [16, 17]
+    auth.login("teacher")
+    html = auth.client.get(f"/statements/classes/{ids['class5']}?week=2026-W47").get_data(as_text=True)
+    (page,) = statement_sections(html)
+    assert "Тема понедельника" in page and "Тема четверга" not in page
+    assert "17.11" in page and "18.11" not in page
+
+
+def test_an_empty_week_prints_a_clear_page(app, auth, ids):
+    set_student(app, ids["emil"], delivery="paper")
+    auth.login("teacher")
+    html = auth.client.get(f"/statements/classes/{ids['class5']}?week=2026-W44").get_data(as_text=True)  # holidays
+    (page,) = statement_sections(html)
+    assert 'class="empty"' in page and "Уроков в эти дни не было." in page
+    assert "Осенние каникулы" in page
+
+
+def test_the_statement_shows_the_diary_data_marks_absences_totals_averages(app, auth, ids):
+    ivanov = ids["other5"][0]  # absent today in the test school
+    set_student(app, ivanov, delivery="paper")
+    with app.app_context():
+        lesson = db.session.get(Lesson, ids["lesson"])
+        lesson.homework = "№ 12, 14"
+        db.session.commit()
+    monday = add_lesson(app, ids["math5"], dt.date(2026, 11, 23), topic="Сложение дробей")
+    add_mark(app, monday, ivanov, "4", "test")
+    auth.login("teacher")
+    (page,) = statement_sections(auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}")
+                                 .get_data(as_text=True))
+    assert "Дроби" in page and "№ 12, 14" in page and "Сложение дробей" in page
+    assert "<b>4</b> Контрольная работа" in page
+    assert "отсутствовал(а) без уважительной причины" in page
+    assert re.search(r"Пропущено уроков</th>.*?<td><b>1</b></td><td>0</td><td>0</td><td>1</td><td><b>0</b>", page, re.S)
+    assert "Математика <b>4,00</b>" in page
+
+
+def test_the_statement_is_in_the_familys_language_not_the_teachers(app, auth, ids):
+    set_student(app, ids["emil"], delivery="paper", statement_language="uk")
+    set_student(app, ids["other5"][1], delivery="paper", statement_language="ru")
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == "teacher")).language = "crh"
+        db.session.commit()
+    auth.login("teacher")
+    html = auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}").get_data(as_text=True)
+    uk, ru = statement_sections(html)
+    assert 'lang="uk"' in uk and "Домашнє завдання" in uk and "Щотижнева виписка" in uk
+    assert "Домашнее задание" not in uk and "листопада 2026" in uk
+    assert 'lang="ru"' in ru and "Домашнее задание" in ru and "ноября 2026" in ru
+    assert 'lang="crh"' in html  # the document around them stays in the teacher's language
+
+
+# ---------------------------------------------------------------- PDF
+
+def test_class_pdf_has_a_page_per_student_and_crimean_tatar_text(app, auth, ids):
+    pypdf = weasyprint_or_skip()
+    set_student(app, ids["emil"], delivery="paper", statement_language="crh")
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}&all=1")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert "attachment" in r.headers["Content-Disposition"]
+    pages, text = pdf_text(pypdf, r.data)
+    assert pages == 4
+    assert "Аблаев Эмиль" in text and "Шевченко Тарас" in text
+    first = pypdf.PdfReader(io.BytesIO(r.data)).pages[0].extract_text()
+    assert "Аблаев Эмиль" in first
+    assert "Къыйметлер" in first and re.search("къ|гъ|нъ", first.lower())
+    assert "23 ноябрь 2026" in first  # crh dates: nominative month
+    assert len(printed(app)) == 4
+
+
+def test_pdf_embeds_the_projects_font(app, auth, ids):
+    pypdf = weasyprint_or_skip()
+    auth.login("director")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}/summary.pdf")
+    assert r.status_code == 200
+    reader = pypdf.PdfReader(io.BytesIO(r.data))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    embedded = []
+    for ref in fonts.values():
+        font = ref.get_object()
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        embedded.append((str(font["/BaseFont"]), "/FontFile2" in descriptor or "/FontFile3" in descriptor))
+    assert embedded and all(e for _, e in embedded)
+    assert any("Defter-Print" in name for name, _ in embedded)
+    box = reader.pages[0].mediabox
+    assert box.width > box.height  # A4 landscape
+
+
+def test_pdf_without_weasyprint_is_a_clear_503(app, auth, ids, monkeypatch):
+    from school.statements import pdf
+
+    def missing(*a, **kw):
+        raise pdf.PdfUnavailable("no pango")
+    monkeypatch.setattr(pdf, "to_pdf", missing)
+    set_student(app, ids["emil"], delivery="paper")
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}")
+    assert r.status_code == 503 and "WeasyPrint" in r.get_data(as_text=True)
+    assert printed(app) == []
+
+
+# ---------------------------------------------------------------- access
+
+@pytest.mark.parametrize("login,status", [("parent", 403), ("student", 403), ("secretary", 403),
+                                          ("teacher2", 404), ("director", 200), ("admin", 200),
+                                          ("teacher", 200)])
+def test_who_may_print_a_class(auth, ids, login, status):
+    auth.login(login)
+    for url in (f"/statements/classes/{ids['class5']}?week={W48}", f"/statements/classes/{ids['class5']}/summary"):
+        assert auth.client.get(url).status_code == status, url
+
+
+@pytest.mark.parametrize("login,course,status", [("teacher2", "rus5", 200),   # the course's teacher
+                                                 ("teacher2", "math6", 200),  # class teacher of 6-А
+                                                 ("teacher2", "math5", 404),
+                                                 ("director", "math5", 200),
+                                                 ("parent", "math5", 403)])
+def test_who_may_print_a_register(auth, ids, login, course, status):
+    auth.login(login)
+    assert auth.client.get(f"/statements/courses/{ids[course]}/register").status_code == status
+
+
+def test_a_bad_week_is_404_and_the_form_says_what_is_wrong(auth, ids):
+    auth.login("teacher")
+    assert auth.client.get(f"/statements/classes/{ids['class5']}?week=2026-W99").status_code == 404
+    r = auth.client.get("/statements/?from=2026-11-30&to=2026-11-01")
+    assert r.status_code == 422 and "Период заканчивается раньше, чем начинается." in r.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- periods
+
+@pytest.mark.parametrize("args,first,last", [
+    (dict(week_value="2026-W48"), "2026-11-23", "2026-11-29"),
+    (dict(month="2027-02"), "2027-02-01", "2027-02-28"),
+    (dict(month="2026-12"), "2026-12-01", "2026-12-31"),
+    (dict(first="2026-11-02", last="2026-11-20"), "2026-11-02", "2026-11-20"),
+    (dict(), "2026-11-23", "2026-11-29"),  # this week by default
+])
+def test_periods(ctx, args, first, last):
+    from school.statements import service
+
+    span = service.parse_span(**args)
+    assert (span.first.isoformat(), span.last.isoformat()) == (first, last)
+
+
+@pytest.mark.parametrize("label,expected", [("5A", (5, "А")), ("5-А", (5, "А")), ("5а", (5, "А")),
+                                            ("5 a", (5, "А")), ("10B", (10, "Б")), ("7V", (7, "В")),
+                                            ("9G", (9, "Г")), ("11-Б", (11, "Б")), ("A5", None), ("", None)])
+def test_class_labels_latin_or_cyrillic(label, expected):
+    from school.statements.service import parse_class_label
+
+    assert parse_class_label(label) == expected
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_cli_writes_the_week_for_paper_families(app, runner, ids, tmp_path):
+    pypdf = weasyprint_or_skip()
+    set_student(app, ids["emil"], delivery="paper", statement_language="crh")
+    set_student(app, ids["lenur"], delivery="paper")  # 6-А: not in a --class 5A batch
+    path = tmp_path / "week.pdf"
+    result = runner.invoke(args=["school", "statements", "--week", W48, "--class", "5A", "--pdf", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"wrote 1 statements to {path}"
+    pages, text = pdf_text(pypdf, path.read_bytes())
+    assert pages == 1 and "Аблаев Эмиль" in text and "Аблаев Ленур" not in text
+    assert printed(app) == [(ids["emil"], dt.date(2026, 11, 23), dt.date(2026, 11, 29))]
+
+
+def test_cli_with_nothing_to_print_writes_nothing(app, runner, tmp_path):
+    path = tmp_path / "none.pdf"
+    result = runner.invoke(args=["school", "statements", "--week", W48, "--class", "5-А", "--pdf", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "nothing to print" in result.output and not path.exists()
+    assert printed(app) == []
+
+
+@pytest.mark.parametrize("args", [["--week", "2026-W48", "--from", "2026-11-01", "--to", "2026-11-02"],
+                                  ["--from", "2026-11-01"], ["--week", "48"], ["--class", "5Z"]])
+def test_cli_refuses_unclear_requests(runner, tmp_path, args):
+    result = runner.invoke(args=["school", "statements", *args, "--pdf", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2 and not (tmp_path / "x.pdf").exists()
+
+
+# ---------------------------------------------------------------- signed statements and acknowledgement counts
+
+def test_class_teacher_records_a_signed_statement(app, auth, ids):
+    set_student(app, ids["emil"], delivery="paper")
+    auth.login("teacher")
+    auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}")
+    with app.app_context():
+        paper_id = db.session.scalar(select(PaperStatement.id))
+        db.session.add(DiaryView(user_id=ids["users"]["parent"], student_id=ids["other5"][0],
+                                 week_start=dt.date(2026, 11, 23), viewed_at=dt.datetime(2026, 11, 24, 19),
+                                 acknowledged_at=dt.datetime(2026, 11, 24, 19, 5)))
+        db.session.commit()
+    page = auth.client.get(f"/statements/?class_id={ids['class5']}&week={W48}").get_data(as_text=True)
+    assert f'id="paper-{paper_id}"' in page
+    assert f'1 напечатано, <span id="returned-{ids["emil"]}">0</span> возвращено' in page
+    assert "24.11" in page  # the acknowledgement of Иванов's family
+
+    r = auth.post(f"/statements/{paper_id}/returned", {"returned": "1", "class_id": ids["class5"],
+                                                        "from": "2026-11-23", "to": "2026-11-29"}, headers=HX)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and html.startswith(f'<span id="paper-{paper_id}"')
+    assert f'<span id="returned-{ids["emil"]}" hx-swap-oob="true">1</span>' in html  # the count beside it
+    assert 'name="returned" value="0"' in html and 'name="from" value="2026-11-23"' in html  # undo, same page
+    assert "HX-Request" in r.headers["Vary"]
+    with app.app_context():
+        paper = db.session.get(PaperStatement, paper_id)
+        assert paper.returned_on == TODAY and paper.recorded_by == ids["users"]["teacher"]
+    r = auth.post(f"/statements/{paper_id}/returned", {"returned": "0", "class_id": ids["class5"]})
+    assert r.status_code == 303 and "/statements/" in r.headers["Location"]
+    with app.app_context():
+        assert db.session.get(PaperStatement, paper_id).returned_on is None
+    assert auth.post(f"/statements/{paper_id}/returned", {"returned": "maybe"}, headers=HX).status_code == 422
+
+
+def test_only_the_class_teacher_records_returns(app, auth, ids):
+    with app.app_context():
+        paper = PaperStatement(student_id=ids["emil"], first_day=dt.date(2026, 11, 16), last_day=dt.date(2026, 11, 22),
+                               printed_at=dt.datetime(2026, 11, 20, 14))
+        db.session.add(paper)
+        db.session.commit()
+        paper_id = paper.id
+    auth.login("teacher2")  # class teacher, of 6-А
+    assert auth.post(f"/statements/{paper_id}/returned", {"returned": "1"}, headers=HX).status_code == 404
+    auth.logout()
+    auth.login("director")
+    assert auth.post(f"/statements/{paper_id}/returned", {"returned": "1"}, headers=HX).status_code == 403
+    assert auth.client.get(f"/statements/?class_id={ids['class5']}&week=2026-W47").status_code == 200
+
+
+# ---------------------------------------------------------------- the paper register and the summary statement
+
+def test_register_lists_grid_and_topics_with_repeating_headers(app, auth, ids):
+    add_mark(app, ids["lesson"], ids["emil"], "5", "answer")
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/courses/{ids['math5']}/register?period={ids['q2']}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<thead>" in html and 'class="topics' in html
+    assert "Дроби" in html and "24.11" in html and "Аблаев Эмиль" in html
+    assert "<nav" not in html and "<script" not in html and "print.css" in html
+    assert "Напечатано" in html
+
+
+def add_period_marks(app, ids):
+    with app.app_context():
+        teacher = ids["users"]["teacher"]
+        now = dt.datetime.combine(TODAY, dt.time(10))
+        rows = [PeriodMark(student_id=sid, course_id=ids["math5"], kind="period", period_id=ids["q2"], scale="five",
+                           code=code, set_by=teacher, set_at=now, version=1)
+                for sid, code in ((ids["emil"], "5"), (ids["other5"][0], "4"))]
+        rows.append(PeriodMark(student_id=ids["emil"], course_id=ids["rus5"], kind="year", scale="five", code="4",
+                               set_by=teacher, set_at=now, version=1))
+        db.session.add_all(rows)
+        db.session.commit()
+        return rows[0].id
+
+
+def test_summary_sha256_covers_the_marks_it_lists(app, auth, ids):
+    from school.statements.summary import canonical_text, summary
+
+    first = add_period_marks(app, ids)
+    with app.app_context():
+        klass = db.session.get(SchoolClass, ids["class5"])
+        s = summary(klass)
+        text = canonical_text(s.marks)
+        assert text.split("\n") == sorted([
+            f"{ids['emil']}|Аблаев Эмиль|math|period|2|5",
+            f"{ids['emil']}|Аблаев Эмиль|rus|year||4",
+            f"{ids['other5'][0]}|Иванов Иван|math|period|2|4"])
+        assert s.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+        before = s.sha256
+        assert summary(klass).sha256 == before  # the same marks, the same hash
+        db.session.get(PeriodMark, first).code = "4"
+        db.session.commit()
+        after = summary(klass).sha256
+        assert after != before
+    auth.login("director")
+    html = auth.client.get(f"/statements/classes/{ids['class5']}/summary").get_data(as_text=True)
+    assert after in html and "Аблаев Эмиль" in html
+
+
+def test_summary_pdf_carries_the_hash_and_the_marks(app, auth, ids):
+    pypdf = weasyprint_or_skip()
+    from school.statements.summary import summary
+
+    add_period_marks(app, ids)
+    with app.app_context():
+        s = summary(db.session.get(SchoolClass, ids["class5"]))
+        expected, canonical = s.sha256, s.canonical
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}/summary.pdf")
+    reader = pypdf.PdfReader(io.BytesIO(r.data))
+    assert expected in reader.pages[-1].extract_text().replace("\n", "")
+    assert reader.attachments["marks.txt"][0].decode("utf-8") == canonical
+
+
+def test_the_statements_page_lists_the_class_and_its_registers(auth, ids):
+    auth.login("teacher")
+    r = auth.client.get("/statements/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "5-А" in html and "6-А" not in html
+    assert f"/statements/classes/{ids['class5']}.pdf?week={W48}" in html
+    assert f"/statements/courses/{ids['math5']}/register?period=" in html
+    assert 'href="/statements/"' in html  # the link in the navigation
