@@ -152,18 +152,20 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
     return out
 
 
-def totals(week: list[Day]) -> Totals:
+def tally(attendances) -> Totals:
+    """Missed lessons by kind and late arrivals."""
     t = Totals()
-    for d in week:
-        for item in d.lessons:
-            if item.attendance is None:
-                continue
-            kind = absence_kind(item.attendance)
-            if kind is None:
-                t.late += 1
-            else:
-                setattr(t, kind, getattr(t, kind) + 1)
+    for a in attendances:
+        kind = absence_kind(a)
+        if kind is None:
+            t.late += 1
+        else:
+            setattr(t, kind, getattr(t, kind) + 1)
     return t
+
+
+def totals(week: list[Day]) -> Totals:
+    return tally(item.attendance for d in week for item in d.lessons if item.attendance is not None)
 
 
 def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:

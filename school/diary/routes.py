@@ -58,7 +58,8 @@ def _common(student: Student, students: list[Student], tab: str) -> dict:
     day = clock.today()
     enrolments = week._enrolments(student.id, day - dt.timedelta(days=366), day + dt.timedelta(days=366))
     klass = week.class_on(enrolments, day) or (enrolments[-1].school_class if enrolments else None)
-    return dict(student=student, students=students, tab=tab, klass=klass, no_js=True,
+    period = week.period_of(klass, day) if klass else None
+    return dict(student=student, students=students, tab=tab, klass=klass, period=period, no_js=True,
                 kinds={k.id: k for k in service.work_kinds()}, today=day)
 
 
@@ -115,8 +116,7 @@ def acknowledge(student_id: int):
 def marks(student_id: int):
     student, students = student_or_404(student_id)
     ctx = _common(student, students, "marks")
-    klass = ctx["klass"]
-    period = week.period_of(klass, clock.today()) if klass else None
+    klass, period = ctx["klass"], ctx["period"]
     subjects = []
     if period is not None:
         averages = week.averages(student.id, klass, clock.today())
@@ -135,7 +135,7 @@ def marks(student_id: int):
                                   and pm.period_id == period.id), None),
                 year_mark=next((pm for pm in period_marks if pm.course_id == a.course.id and pm.kind == "year"),
                                None)))
-    return render("diary/marks.html", period=period, subjects=subjects, **ctx)
+    return render("diary/marks.html", subjects=subjects, **ctx)
 
 
 @bp.route("/<int:student_id>/attendance")
@@ -143,22 +143,14 @@ def marks(student_id: int):
 def attendance(student_id: int):
     student, students = student_or_404(student_id)
     ctx = _common(student, students, "attendance")
-    klass = ctx["klass"]
-    period = week.period_of(klass, clock.today()) if klass else None
+    period = ctx["period"]
     rows = []
     if period is not None:
         rows = db.session.execute(select(Attendance, Lesson).join(Lesson, Lesson.id == Attendance.lesson_id).where(
             Attendance.student_id == student.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day)
             .order_by(Lesson.day, Lesson.number)).all()
-    totals = week.Totals()
-    for a, _lesson in rows:
-        kind = week.absence_kind(a)
-        if kind is None:
-            totals.late += 1
-        else:
-            setattr(totals, kind, getattr(totals, kind) + 1)
-    return render("diary/attendance.html", period=period, rows=rows, totals=totals, absence_kind=week.absence_kind,
-                  **ctx)
+    totals = week.tally(a for a, _lesson in rows)
+    return render("diary/attendance.html", rows=rows, totals=totals, **ctx)
 
 
 @bp.route("/<int:student_id>/class")
