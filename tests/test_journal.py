@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from school.extensions import db
 from school.models import (Attendance, Course, EditUnlock, Enrolment, Lesson, Mark, MarkChange, PeriodMark,
-                           SchoolClass, Subject)
+                           SchoolClass, Subject, WorkKind)
 from tests.factory import TODAY
 
 HX = {"HX-Request": "true"}
@@ -362,3 +362,49 @@ def test_lesson_topics_come_from_the_thematic_plan(app, auth, ids):
                                     .order_by(Lesson.day, Lesson.number)).all()
     # the second quarter's Tuesdays up to today, in the plan's order
     assert topics == ["Тема плана 1", "Тема плана 2", "Тема плана 3"]
+
+
+def test_mark_with_kind_of_work_and_comment(app, auth, ids):
+    auth.login("teacher")
+    with app.app_context():
+        test_kind = db.session.scalar(select(WorkKind.id).where(WorkKind.code == "test"))
+    r = save(auth, ids["lesson"], ids["emil"], "5", work_kind=str(test_kind), comment="  отличная работа ")
+    assert r.status_code == 200
+    # a keyboard save sends no comment: the comment stays
+    assert save(auth, ids["lesson"], ids["emil"], "4", "1-0").status_code == 200
+    with app.app_context():
+        mark = db.session.scalar(select(Mark))
+        assert (mark.code, mark.work_kind_id, mark.weight, mark.comment) == ("4", test_kind, Decimal(2),
+                                                                             "отличная работа")
+    too_long = save(auth, ids["lesson"], ids["emil"], "3", "2-0", comment="я" * 501)
+    assert too_long.status_code == 422
+    assert marks(app) == [(ids["emil"], 1, "4")]
+
+
+def test_work_kind_weights_the_average(app, auth, ids):
+    auth.login("teacher")
+    with app.app_context():
+        test_kind = db.session.scalar(select(WorkKind.id).where(WorkKind.code == "test"))
+    save(auth, ids["lesson"], ids["emil"], "5", work_kind=str(test_kind))
+    other = add_lesson(app, ids["math5"], TODAY - dt.timedelta(days=1))
+    r = save(auth, other, ids["emil"], "2")
+    assert f'id="a{ids["emil"]}" hx-swap-oob="true">4,00' in r.get_data(as_text=True)  # (5·2 + 2·1) / 3
+
+
+def test_administrator_opens_past_days_of_a_class(app, auth, ids):
+    old = add_lesson(app, ids["math5"], TODAY - dt.timedelta(days=20))
+    auth.login("teacher")
+    assert save(auth, old, ids["emil"], "5").status_code == 422
+    assert auth.client.get("/journal/unlocks").status_code == 403
+    auth.logout()
+    auth.login("admin")
+    day = (TODAY - dt.timedelta(days=20)).isoformat()
+    bad = auth.post("/journal/unlocks", {"school_class": ids["class5"], "first_day": day, "last_day": day,
+                                         "until": "2026-11-01", "reason": "болезнь"})
+    assert bad.status_code == 422
+    ok = auth.post("/journal/unlocks", {"school_class": ids["class5"], "first_day": day, "last_day": day,
+                                        "until": "2026-11-27", "reason": "болезнь учителя"})
+    assert ok.status_code == 302
+    auth.logout()
+    auth.login("teacher")
+    assert save(auth, old, ids["emil"], "5").status_code == 200

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from school.models.register import HOMEWORK_MAX, TOPIC_MAX
+from school.models.register import COMMENT_MAX, HOMEWORK_MAX, TOPIC_MAX
 
 
 class CellForm(FlaskForm):
@@ -12,6 +12,8 @@ class CellForm(FlaskForm):
     version = StringField(validators=[DataRequired(), Length(max=30)])
     slot = IntegerField(default=1, validators=[Optional(), NumberRange(1, 3)])
     work_kind = IntegerField(validators=[Optional()])
+    # Absent from keyboard saves (the comment stays); present, even empty, from the picker.
+    comment = StringField(validators=[Optional(), Length(max=COMMENT_MAX)])
 
 
 class VersionedChoiceForm(FlaskForm):
@@ -31,3 +33,12 @@ class LessonForm(FlaskForm):
     state = SelectField(_l("The lesson"), choices=[SelectChoice("held", _l("held")),
                                                    SelectChoice("cancelled", _l("cancelled"))])
     back = HiddenField()
+
+
+class UnlockForm(FlaskForm):
+    """The administrator opens past days of a class beyond the edit window."""
+    school_class = SelectField(_l("Class"), coerce=_optional_int, validate_choice=True)
+    first_day = DateField(_l("From"), validators=[DataRequired()])
+    last_day = DateField(_l("To"), validators=[DataRequired()])
+    until = DateField(_l("Open until (inclusive)"), validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])

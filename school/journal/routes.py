@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -114,7 +114,8 @@ def save_cell(lesson_id: int, student_id: int):
         return _cell_response(lesson, student_id, cell, 422, _("Please correct the errors in the form."))
     try:
         cell = service.save_cell(current_user, lesson, student_id, form.action.data.strip(), form.version.data,
-                                 form.slot.data or 1, form.work_kind.data)
+                                 form.slot.data or 1, form.work_kind.data,
+                                 form.comment.data if "comment" in request.form else None)
     except service.NotFound:
         abort(404)
     except service.JournalError as e:
@@ -250,3 +251,31 @@ def set_reason(attendance_id: int):
                   writable=True, message=message)
 
 
+
+
+@bp.route("/unlocks", methods=["GET", "POST"])
+@allow("admin")
+def unlocks():
+    """Days opened past the edit window: who opened which, until when, and why."""
+    from school.journal.forms import UnlockForm
+    from school.models import EditUnlock
+
+    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.year_id == current_year_id())
+                                 .order_by(SchoolClass.grade, SchoolClass.letter)).all()
+    form = UnlockForm()
+    form.school_class.choices = [SelectChoice(c.id, c.label) for c in classes]
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                service.open_days(current_user, form.school_class.data, form.first_day.data, form.last_day.data,
+                                  form.until.data, form.reason.data)
+                flash(_("The days are open for changes."), "ok")
+                return redirect(url_for("journal.unlocks"))
+            except service.JournalError as e:
+                db.session.rollback()
+                form.form_errors.append(e.message)
+        status = 422
+    rows = db.session.scalars(select(EditUnlock).order_by(EditUnlock.opened_at.desc()).limit(50)).all()
+    labels = {c.id: c.label for c in classes}
+    return render("journal/unlocks.html", status=status, form=form, rows=rows, labels=labels, now=clock.now())

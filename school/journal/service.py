@@ -311,8 +311,9 @@ def _roster_row(course: Course, lesson: Lesson, student_id: int) -> RosterRow:
 
 
 def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version: str, slot: int = 1,
-              work_kind_id: int | None = None) -> Cell:
-    """Set a mark (a scale code), an attendance code, or clear the cell. Raises JournalError."""
+              work_kind_id: int | None = None, comment: str | None = None) -> Cell:
+    """Set a mark (a scale code), an attendance code, or clear the cell. Raises JournalError.
+    comment: None keeps the mark's comment; "" removes it."""
     course = lesson.course
     row = _roster_row(course, lesson, student_id)
     if not row.enrolled(lesson.day):
@@ -348,7 +349,7 @@ def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version:
             db.session.delete(cell.attendance)
             cell.attendance = None
     else:
-        _set_mark(user, lesson, course, cell, student_id, action, slot, work_kind_id, now)
+        _set_mark(user, lesson, course, cell, student_id, action, slot, work_kind_id, comment, now)
     db.session.commit()
     return cell
 
@@ -363,7 +364,12 @@ def _already(cell: Cell, action: str, slot: int) -> bool:
     return mark is not None and mark.code == action
 
 
-def _set_mark(user, lesson, course, cell, student_id, code, slot, work_kind_id, now) -> None:
+def _set_mark(user, lesson, course, cell, student_id, code, slot, work_kind_id, comment, now) -> None:
+    from school.models.register import COMMENT_MAX
+    if comment is not None:
+        comment = comment.strip()
+        if len(comment) > COMMENT_MAX:
+            raise JournalError(_("The comment is too long: at most %(n)d characters.", n=COMMENT_MAX))
     if not course.attested:
         raise JournalError(_("This subject is taught without attestation: it takes no marks."))
     if not course_takes_marks(course, lesson.day):
@@ -373,25 +379,30 @@ def _set_mark(user, lesson, course, cell, student_id, code, slot, work_kind_id, 
         if entry is not None and not entry.for_lesson:
             raise JournalError(_("«%(code)s» is given for a reporting period, not for a lesson.", code=code))
         raise JournalError(_("«%(code)s» is not a mark of this course.", code=code[:10]))
-    kind_id = work_kind_id or lesson.work_kind_id
+    existing = next((m for m in cell.marks if m.slot == slot), None)
+    # A mark keeps its kind of work unless one is chosen; a new mark takes the lesson's.
+    kind_id = work_kind_id or (existing.work_kind_id if existing else None) or lesson.work_kind_id
     kinds = {k.id: k for k in work_kinds()}
     if kind_id is None:
         kind_id = next(k.id for k in kinds.values() if k.code == "answer")
     if kind_id not in kinds:
         raise JournalError(_("Choose the kind of work for this mark."))
-    mark = next((m for m in cell.marks if m.slot == slot), None)
+    mark = existing
     if mark is None:
         if slot > 1 and not any(m.slot == slot - 1 for m in cell.marks):
             raise JournalError(_("Give the first mark before a second one."))
         mark = Mark(lesson_id=lesson.id, student_id=student_id, slot=slot, scale=school_settings().scale, code=code,
-                    work_kind_id=kind_id, weight=kinds[kind_id].weight, author_id=user.id, created_at=now,
-                    updated_at=now, version=1)
+                    work_kind_id=kind_id, weight=kinds[kind_id].weight, comment=comment or None, author_id=user.id,
+                    created_at=now, updated_at=now, version=1)
         db.session.add(mark)
         cell.marks.append(mark)
         cell.marks.sort(key=lambda m: m.slot)
-    elif mark.code != code or mark.work_kind_id != kind_id:
-        _log_change(lesson, student_id, slot, mark.code, code, user, now)
+    elif mark.code != code or mark.work_kind_id != kind_id or (comment is not None and comment != (mark.comment or "")):
+        if mark.code != code or mark.work_kind_id != kind_id:
+            _log_change(lesson, student_id, slot, mark.code, code, user, now)
         mark.code, mark.work_kind_id, mark.weight = code, kind_id, kinds[kind_id].weight
+        if comment is not None:
+            mark.comment = comment or None
         mark.author_id, mark.updated_at = user.id, now
         mark.version += 1
 
@@ -504,3 +515,24 @@ def teachers() -> list[User]:
         Person, Person.id == User.person_id).where(StaffRole.role == "teacher")
         .order_by(Person.surname, Person.name)).all()
 
+
+
+def open_days(user: User, class_id: int, first: dt.date, last: dt.date, until: dt.date, reason: str) -> EditUnlock:
+    """Open a class's days past the edit window until the end of `until`."""
+    if first > last:
+        raise JournalError(_("The first day must not be after the last one."))
+    if last > clock.today():
+        raise JournalError(_("Only past days can be opened."))
+    now = clock.now()
+    closes = dt.datetime.combine(until, dt.time(23, 59, 59))
+    if closes <= now:
+        raise JournalError(_("The days must stay open until a later date."))
+    if db.session.get(SchoolClass, class_id) is None:
+        raise NotFound(_("Nothing was found at this address."))
+    unlock = EditUnlock(class_id=class_id, first_day=first, last_day=last, opened_by=user.id, opened_at=now,
+                        until=closes, reason=reason.strip()[:300])
+    db.session.add(unlock)
+    from school import audit
+    audit.record("open_days", f"class:{class_id}", f"{first}..{last} until {until}: {reason[:200]}")
+    db.session.commit()
+    return unlock

@@ -47,9 +47,9 @@
     if (isCell(next)) focusCell(next);
   }
 
-  function save(td, action, slot) {
+  function save(td, action, slot, extra) {
     if (!editable(td)) { status(td.title || grid.dataset.lockedMsg || "", true); return; }
-    pending[td.id] = { action: action, slot: slot || 1, v: td.dataset.v };
+    pending[td.id] = { action: action, slot: slot || 1, v: td.dataset.v, extra: extra || null };
     persist();
     td.classList.add("saving");
     if (!inflight[td.id]) send(td.id);
@@ -58,8 +58,9 @@
     var p = pending[id], td = document.getElementById(id);
     if (!p || !td) { delete pending[id]; persist(); return; }
     inflight[id] = p;
-    htmx.ajax("POST", cellUrl(id), { source: td, target: "#" + id, swap: "outerHTML",
-      values: { action: p.action, slot: p.slot, version: inflight[id].v } });
+    var values = { action: p.action, slot: p.slot, version: inflight[id].v };
+    if (p.extra) { values.work_kind = p.extra.kind; values.comment = p.extra.comment; }
+    htmx.ajax("POST", cellUrl(id), { source: td, target: "#" + id, swap: "outerHTML", values: values });
   }
   function settled(id, ok) {
     var sent = inflight[id];
@@ -116,6 +117,9 @@
     if (picker) picker.hidden = true;
     if (ppicker) ppicker.hidden = true;
     var s2 = document.getElementById("slot2"); if (s2) s2.checked = false;
+    var k = document.getElementById("pk-kind"); if (k) k.value = "";
+    var c = document.getElementById("pk-comment"); if (c) c.value = "";
+    var more = picker && picker.querySelector("details.more"); if (more) more.open = false;
   }
 
   grid.addEventListener("click", function (e) {
@@ -131,7 +135,11 @@
     if (!b) return;
     if (b.hasAttribute("data-close")) { closePickers(); if (cur) cur.focus(); return; }
     var s2 = document.getElementById("slot2");
-    if (cur && b.dataset.a) save(cur, b.dataset.a, s2 && s2.checked ? 2 : 1);
+    var kind = document.getElementById("pk-kind"), comment = document.getElementById("pk-comment");
+    var more = picker.querySelector("details.more");
+    var isMark = b.parentElement.classList.contains("marks");
+    var extra = isMark && more && more.open ? { kind: kind.value, comment: comment.value } : null;
+    if (cur && b.dataset.a) save(cur, b.dataset.a, s2 && s2.checked ? 2 : 1, extra);
     closePickers();
     if (cur) cur.focus();
   });
