@@ -120,7 +120,5 @@ def get_or_404(model, ident):
 def init_app(app) -> None:
     app.before_request(enforce)
 
-    @app.context_processor
-    def inject_roles():
-        return {"user_roles": user_roles, "has_role": has_role}
+    app.jinja_env.globals.update(user_roles=user_roles, has_role=has_role)
 

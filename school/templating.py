@@ -41,11 +41,10 @@ def init_app(app) -> None:
             response.headers.setdefault("Cache-Control", "no-store" if request.endpoint != "main.healthz" else "no-cache")
         return response
 
-    @app.context_processor
-    def globals_():
-        return dict(asset=asset, lang=chosen_language, languages=SUPPORTED,
-                    language_names=LANGUAGE_NAMES, localized=localized, school=school_settings,
-                    today=clock.today, locale=get_locale)
+    # Globals, not a context processor: macros imported without context (cached by Jinja) see them too.
+    app.jinja_env.globals.update(asset=asset, lang=chosen_language, languages=SUPPORTED,
+                                 language_names=LANGUAGE_NAMES, localized=localized, school=school_settings,
+                                 today=clock.today, locale=get_locale)
 
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["time"] = lambda t: format_time(t, "HH:mm") if t else ""

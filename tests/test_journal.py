@@ -408,3 +408,24 @@ def test_administrator_opens_past_days_of_a_class(app, auth, ids):
     auth.logout()
     auth.login("teacher")
     assert save(auth, old, ids["emil"], "5").status_code == 200
+
+
+def test_subgroup_course_shows_only_its_students(app, auth, ids):
+    from school.models import Subgroup, SubgroupMember
+    with app.app_context():
+        subject = db.session.scalar(select(Subject).where(Subject.short == "rus"))
+        group = Subgroup(class_id=ids["class5"], subject_id=subject.id, name="1 группа")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(SubgroupMember(subgroup_id=group.id, student_id=ids["emil"], from_day=dt.date(2026, 9, 1)))
+        course = Course(year_id=ids["year_id"], subject_id=subject.id, teacher_id=ids["users"]["teacher"],
+                        class_id=ids["class5"], subgroup_id=group.id, hours_per_week=Decimal(2))
+        db.session.add(course)
+        db.session.commit()
+        course_id = course.id
+    lesson = add_lesson(app, course_id, TODAY, 4)
+    auth.login("teacher")
+    html = auth.client.get(f"/journal/courses/{course_id}").get_data(as_text=True)
+    assert "Аблаев Эмиль" in html and "Умерова" not in html and "Иванов" not in html
+    assert save(auth, lesson, ids["emil"], "5").status_code == 200
+    assert save(auth, lesson, ids["other5"][1], "5").status_code == 404  # in the class, not in the subgroup

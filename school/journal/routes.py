@@ -95,9 +95,7 @@ def _writable_lesson(lesson_id) -> Lesson:
 
 def _cell_response(lesson: Lesson, student_id: int, cell: service.Cell, status: int = 200, message: str | None = None):
     course = lesson.course
-    periods = service.periods_for(course)
-    period = service.period_containing(periods, lesson.day)
-    stats = service.student_stats(course, period, student_id) if period else None
+    stats = service.stats_around(course, lesson.day, student_id)
     return render("journal/_cell_saved.html", "journal/_cell_saved.html", status=status, lesson=lesson,
                   student_id=student_id, saved=cell, stats=stats, message=message, writable=True,
                   open_day=True, enrolled=True, marked=service.course_takes_marks(course, lesson.day),

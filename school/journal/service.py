@@ -299,6 +299,19 @@ def student_stats(course: Course, period: Period, student_id: int) -> RowStats:
     return row_stats(marks)
 
 
+def stats_around(course: Course, day: dt.date, student_id: int) -> RowStats | None:
+    """The row's figures for the period that holds `day`, in one query (a save's out-of-band answer)."""
+    period = select(Period.first_day, Period.last_day).where(
+        Period.year_id == course.year_id, Period.scheme == course.school_class.period_scheme,
+        Period.first_day <= day, Period.last_day >= day).subquery()
+    rows = db.session.execute(select(Mark, period.c.first_day).join(Lesson, Lesson.id == Mark.lesson_id).join(
+        period, and_(Lesson.day >= period.c.first_day, Lesson.day <= period.c.last_day)).where(
+        Lesson.course_id == course.id, Mark.student_id == student_id)).all()
+    if not rows and not db.session.execute(select(period.c.first_day)).first():
+        return None
+    return row_stats([m for m, _first in rows])
+
+
 # ---------------------------------------------------------------- saving a cell
 
 def _roster_row(course: Course, lesson: Lesson, student_id: int) -> RosterRow:
