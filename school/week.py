@@ -165,7 +165,8 @@ def tally(attendances) -> Totals:
 
 
 def totals(week: list[Day]) -> Totals:
-    return tally(item.attendance for d in week for item in d.lessons if item.attendance is not None)
+    return tally(item.attendance for d in week for item in d.lessons
+                 if item.attendance is not None and not item.cancelled)
 
 
 def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
@@ -212,6 +213,8 @@ def parse_iso_week(value: str) -> dt.date | None:
     """'2026-W48' -> that week's Monday; None when it is not a week."""
     try:
         year, week = value.split("-W")
+        if not 1900 <= int(year) <= 2100:  # a school's dates; beyond, date arithmetic overflows
+            return None
         return dt.date.fromisocalendar(int(year), int(week), 1)
     except (ValueError, AttributeError):
         return None

@@ -121,3 +121,36 @@ def test_create_admin_command(app, runner):
         user = db.session.scalar(select(User).where(User.username == "boss"))
         assert user is not None and "admin" in user.staff_roles
         assert verify_password(user.password_hash, "longpassword")
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_real_clients(base_db, tmp_path, monkeypatch):
+    """Behind fly's proxy every request comes from one address; X-Forwarded-For names the client."""
+    import shutil
+
+    from tests.conftest import Auth, make_app
+    kind, location, _ = base_db
+    if kind != "sqlite":
+        import pytest
+        pytest.skip("the proxy setting does not depend on the database")
+    path = tmp_path / "proxy.sqlite3"
+    shutil.copy(location, path)
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = make_app(f"sqlite:///{path}")
+    client = app.test_client()
+    auth = Auth(client)
+    with app.app_context():
+        now = dt.datetime.combine(dt.date(2026, 11, 24), dt.datetime.now().time())
+        db.session.add_all(LoginFailure(username=f"guess{i}", address="203.0.113.9", at=now) for i in range(50))
+        db.session.commit()
+    headers = {"X-Forwarded-For": "198.51.100.7"}
+    token = csrf_token(client)
+    r = client.post("/login", data={"username": "teacher", "password": PASSWORD, "csrf_token": token},
+                    headers=headers)
+    assert r.status_code == 302  # the attacker's address is blocked, the teacher's is not
+    auth.logout()
+    token = csrf_token(client)
+    r = client.post("/login", data={"username": "teacher", "password": PASSWORD, "csrf_token": token},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+    assert r.status_code == 429
+    with app.app_context():
+        db.engine.dispose()

@@ -106,9 +106,21 @@ def test_course_unique_per_class_and_subject(ctx, ids):
 
 
 def test_username_lowercase_and_unique(ctx, ids):
+    from school.models import Person
+
+    def new_login(username):
+        person = Person(surname="Новый", name="Пользователь")
+        db.session.add(person)
+        db.session.flush()
+        return [dict(person_id=person.id, username=username, password_hash="x", language="ru",
+                     must_change_password=False, active=True)]
+    refused(insert(User), new_login("Teacher3"))      # the lowercase CHECK
+    refused(insert(User), new_login("teacher"))       # unique
+    db.session.execute(insert(User), new_login("teacher3"))
+    db.session.commit()
     person_id = db.session.get(Student, ids["emil"]).person_id
-    refused(insert(User), [dict(person_id=person_id, username="Teacher2", password_hash="x", language="ru",
-                                must_change_password=False, active=True)])
+    refused(insert(User), [dict(person_id=person_id, username="second.login", password_hash="x", language="ru",
+                                must_change_password=False, active=True)])  # one login per person
 
 
 def test_period_mark_codes_and_kinds(ctx, ids):

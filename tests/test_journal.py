@@ -352,16 +352,17 @@ def test_class_teacher_of_another_class_cannot_set_reasons(app, auth, ids):
 def test_lesson_topics_come_from_the_thematic_plan(app, auth, ids):
     from school.models import PlanItem
     with app.app_context():
-        db.session.add_all(PlanItem(course_id=ids["math6"], position=i, topic=f"Тема плана {i}", hours=1)
-                           for i in range(1, 6))
+        db.session.add_all(PlanItem(course_id=ids["math6"], position=i, topic=f"Тема плана {i}",
+                                    hours=2 if i == 1 else 1) for i in range(1, 13))
         db.session.commit()
     auth.login("teacher")
     assert auth.client.get(f"/journal/courses/{ids['math6']}").status_code == 200
     with app.app_context():
         topics = db.session.scalars(select(Lesson.topic).where(Lesson.course_id == ids["math6"])
                                     .order_by(Lesson.day, Lesson.number)).all()
-    # the second quarter's Tuesdays up to today, in the plan's order
-    assert topics == ["Тема плана 1", "Тема плана 2", "Тема плана 3"]
+    # Each lesson takes its place among all the year's timetabled lessons, whichever were opened before:
+    # eight Tuesdays in the first quarter (the first plan item takes two hours), none in the holidays.
+    assert topics == ["Тема плана 8", "Тема плана 9", "Тема плана 10"]
 
 
 def test_mark_with_kind_of_work_and_comment(app, auth, ids):
@@ -429,3 +430,81 @@ def test_subgroup_course_shows_only_its_students(app, auth, ids):
     assert "Аблаев Эмиль" in html and "Умерова" not in html and "Иванов" not in html
     assert save(auth, lesson, ids["emil"], "5").status_code == 200
     assert save(auth, lesson, ids["other5"][1], "5").status_code == 404  # in the class, not in the subgroup
+
+
+def test_second_mark_has_its_own_version(app, auth, ids):
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "4")
+    save(auth, ids["lesson"], ids["emil"], "5", "1-0", slot="2")
+    assert save(auth, ids["lesson"], ids["emil"], "3", "1.1-0", slot="2").status_code == 200
+    # another tablet that saw the first second mark
+    assert save(auth, ids["lesson"], ids["emil"], "2", "1.1-0", slot="2").status_code == 409
+    assert marks(app) == [(ids["emil"], 1, "4"), (ids["emil"], 2, "3")]
+    # Backspace empties the whole cell
+    assert save(auth, ids["lesson"], ids["emil"], "clear", "1.2-0").status_code == 200
+    assert marks(app) == []
+
+
+def test_a_simultaneous_first_save_is_a_conflict_not_a_500(app, auth, ids, monkeypatch):
+    from school.journal import service
+    auth.login("teacher")
+    save(auth, ids["lesson"], ids["emil"], "4")
+    real = service.cell_of
+    monkeypatch.setattr(service, "cell_of", lambda lesson, sid: service.Cell())  # as if read before the other
+    r = save(auth, ids["lesson"], ids["emil"], "5", "0-0")
+    monkeypatch.setattr(service, "cell_of", real)
+    assert r.status_code == 409
+    assert marks(app) == [(ids["emil"], 1, "4")]
+
+
+def test_the_class_teachers_reason_is_not_lost(app, auth, ids):
+    auth.login("teacher")
+    with app.app_context():
+        att = db.session.get(Attendance, ids["absence"])
+        att.reason, att.reason_by, att.reason_at = "ill", ids["users"]["teacher"], dt.datetime(2026, 11, 24, 12)
+        db.session.commit()
+    sid = ids["other5"][0]
+    assert save(auth, ids["lesson"], sid, "clear", "0-1").status_code == 422
+    assert save(auth, ids["lesson"], sid, "excused", "0-1").status_code == 422
+    with app.app_context():
+        att = db.session.get(Attendance, ids["absence"])
+        assert (att.code, att.reason) == ("absent", "ill")
+
+
+def test_a_lesson_with_attendance_cannot_be_cancelled(app, auth, ids):
+    auth.login("teacher")
+    r = auth.post(f"/journal/lessons/{ids['lesson']}", {"topic": "Дроби", "state": "cancelled"}, headers=HX)
+    assert r.status_code == 422
+    with app.app_context():
+        assert db.session.get(Lesson, ids["lesson"]).state == "held"
+
+
+@pytest.mark.parametrize("week", ["9999-W52", "0001-W01", "2026-W99", "junk"])
+def test_impossible_weeks_are_404_not_500(auth, ids, week):
+    auth.login("teacher")
+    assert auth.client.get(f"/journal/classes/{ids['class5']}/attendance?week={week}").status_code == 404
+
+
+def test_unmarked_course_takes_only_unmarked_period_entries(app, auth, ids):
+    with app.app_context():
+        db.session.get(Course, ids["math5"]).assessment = "unmarked"
+        db.session.commit()
+    auth.login("teacher")
+    url = f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/students/{ids['emil']}"
+    assert auth.post(url, {"value": "5", "version": "0"}, headers=HX).status_code == 422
+    assert auth.post(url, {"value": "безотм", "version": "0"}, headers=HX).status_code == 200
+
+
+def test_editable_days_agree_with_the_edit_window(app, ids):
+    from school.journal import service
+    with app.test_request_context():
+        course = db.session.get(Course, ids["math5"])
+        days = [TODAY - dt.timedelta(days=n) for n in (0, 14, 15, 30)] + [TODAY + dt.timedelta(days=1)]
+        db.session.add(EditUnlock(course_id=course.id, first_day=TODAY - dt.timedelta(days=30),
+                                  last_day=TODAY - dt.timedelta(days=30), opened_by=ids["users"]["admin"],
+                                  opened_at=dt.datetime(2026, 11, 24, 8), until=dt.datetime(2026, 11, 30, 8),
+                                  reason="x"))
+        db.session.commit()
+        assert service.editable_days(course, days) == {
+            d: service.edit_window_refusal(course, d) is None for d in days}
+        assert [service.editable_days(course, days)[d] for d in days] == [True, True, False, True, False]

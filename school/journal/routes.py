@@ -69,8 +69,7 @@ def grid(course_id: int):
     today = clock.today()
     writable = course.teacher_id == current_user.id
     substituted = {les.id for les in data["lessons"] if les.substitute_id == current_user.id}
-    open_days = {les.day: service.edit_window_refusal(course, les.day) is None
-                 for les in data["lessons"]}
+    open_days = service.editable_days(course, {les.day for les in data["lessons"]})
     focus = next((les.id for les in data["lessons"] if les.day == today), None) or (
         data["lessons"][-1].id if data["lessons"] else None)
     return render("journal/grid.html", course=course, period=period, periods=periods, today=today,
@@ -191,12 +190,13 @@ def save_period_mark(course_id: int, period_id: int, student_id: int):
 
 
 def _week_start(value: str | None) -> dt.date:
-    today = clock.today()
     if value:
-        try:
-            return dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1) if value[4:6] == "-W" else abort(404)
-        except ValueError:
+        from school.week import parse_iso_week  # school.week builds on this package
+        monday = parse_iso_week(value)
+        if monday is None:
             abort(404)
+        return monday
+    today = clock.today()
     return today - dt.timedelta(days=today.weekday())
 
 

@@ -10,6 +10,7 @@ from flask import current_app, g
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from school import clock, grading
 from school.extensions import db
@@ -62,6 +63,8 @@ def lesson_codes(course: Course) -> list[str]:
 
 def period_codes(course: Course) -> list[str]:
     entries = scale_entries().values()
+    if course.assessment == "unmarked":  # безотметочное обучение: no numbers, no pass/fail
+        return [e.code for e in entries if e.value is None and not e.pass_fail]
     if course.assessment == "pass_fail":
         return [e.code for e in entries if e.pass_fail or (e.value is None and not e.pass_fail)]
     return [e.code for e in entries if not e.pass_fail]
@@ -125,6 +128,16 @@ def edit_window_refusal(course: Course, day: dt.date) -> str | None:
         return None
     return _("The edit window of %(days)d days has closed for %(date)s. Ask the administrator to open this day.",
              days=window, date=format_date(day, "short"))
+
+
+def editable_days(course: Course, days) -> dict[dt.date, bool]:
+    """edit_window_refusal(...) is None for each day, with the opened days read once (the grid's columns)."""
+    today, window = clock.today(), school_settings().edit_window_days
+    now = clock.now()
+    unlocks = db.session.execute(select(EditUnlock.first_day, EditUnlock.last_day).where(
+        or_(EditUnlock.course_id == course.id, EditUnlock.class_id == course.class_id),
+        EditUnlock.until > now)).all()
+    return {d: d <= today and ((today - d).days <= window or any(a <= d <= b for a, b in unlocks)) for d in days}
 
 
 def periods_for(course: Course) -> list[Period]:
@@ -201,37 +214,40 @@ def roster(class_id: int, subgroup_id: int | None, first: dt.date, last: dt.date
 # ---------------------------------------------------------------- lessons from the timetable
 
 def ensure_lessons(course: Course, first: dt.date, last: dt.date) -> None:
-    """Create the lessons the timetable gives between first and last (not on holidays), once."""
+    """Create the lessons the timetable gives between first and last, up to today, on school days of the
+    class's periods (never in holidays or the summer), once. A lesson's topic comes from the thematic plan
+    by its place among all the course's timetabled lessons of the year (a plan item of n hours covers n)."""
     last = min(last, clock.today())
     if last < first:
         return
     slots = db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id == course.id)).all()
-    if not slots:
+    periods = periods_for(course)
+    if not slots or not periods:
         return
     holidays = db.session.execute(select(Holiday.first_day, Holiday.last_day).where(
         Holiday.year_id == course.year_id)).all()
     existing = set(db.session.execute(select(Lesson.day, Lesson.number).where(
         Lesson.course_id == course.id, Lesson.day >= first, Lesson.day <= last)).all())
-    plan = iter(db.session.scalars(select(PlanItem.topic).where(PlanItem.course_id == course.id)
-                                   .order_by(PlanItem.position)).all()[_lesson_count(course, first):])
-    day = first
-    new = []
+    plan = [item.topic for item in db.session.scalars(select(PlanItem).where(PlanItem.course_id == course.id)
+                                                      .order_by(PlanItem.position)) for _ in range(item.hours)]
+    ordered = sorted(slots, key=lambda s: s.lesson_number)
+    day, position, new = periods[0].first_day, 0, []
     while day <= last:
-        if not any(a <= day <= b for a, b in holidays):
-            for slot in sorted(slots, key=lambda s: s.lesson_number):
+        if any(p.first_day <= day <= p.last_day for p in periods) and not any(a <= day <= b for a, b in holidays):
+            for slot in ordered:
                 if slot.weekday == day.isoweekday() and slot.valid_from <= day and (
-                        slot.valid_to is None or day <= slot.valid_to) and (day, slot.lesson_number) not in existing:
-                    new.append(Lesson(course_id=course.id, day=day, number=slot.lesson_number,
-                                      topic=next(plan, None), state="held"))
+                        slot.valid_to is None or day <= slot.valid_to):
+                    if day >= first and (day, slot.lesson_number) not in existing:
+                        new.append(Lesson(course_id=course.id, day=day, number=slot.lesson_number, state="held",
+                                          topic=plan[position] if position < len(plan) else None))
+                    position += 1
         day += dt.timedelta(days=1)
     if new:
         db.session.add_all(new)
-        db.session.commit()
-
-
-def _lesson_count(course: Course, before: dt.date) -> int:
-    return db.session.scalar(select(func.count(Lesson.id)).where(Lesson.course_id == course.id,
-                                                                 Lesson.day < before)) or 0
+        try:
+            db.session.commit()
+        except IntegrityError:  # another request created them at the same moment
+            db.session.rollback()
 
 
 # ---------------------------------------------------------------- the grid's data
@@ -243,8 +259,11 @@ class Cell:
 
     @property
     def version(self) -> str:
-        first = next((m for m in self.marks if m.slot == 1), None)
-        return f"{first.version if first else 0}-{self.attendance.version if self.attendance else 0}"
+        """What a save must have seen: each mark slot's version, then the attendance's ("1.2-0")."""
+        by_slot = {m.slot: m.version for m in self.marks}
+        top = max(by_slot, default=1)
+        marks = ".".join(str(by_slot.get(slot, 0)) for slot in range(1, top + 1))
+        return f"{marks}-{self.attendance.version if self.attendance else 0}"
 
 
 @dataclass
@@ -350,21 +369,40 @@ def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version:
                                          set_at=now, version=1)
             db.session.add(cell.attendance)
         elif cell.attendance.code != action:
+            if cell.attendance.reason and action != "late":
+                raise JournalError(_("The class teacher has recorded the reason of this absence: "
+                                     "ask them before changing it."))
             cell.attendance.code, cell.attendance.set_by, cell.attendance.set_at = action, user.id, now
+            if action == "late":  # a late arrival has no reason
+                cell.attendance.reason = cell.attendance.reason_by = cell.attendance.reason_at = None
             cell.attendance.version += 1
     elif action == "clear":
-        mark = next((m for m in cell.marks if m.slot == slot), None)
-        if mark is not None:
-            _log_change(lesson, student_id, slot, mark.code, None, user, now)
+        # Backspace (slot 1) empties the cell; the picker's "second mark" clear takes that slot and after.
+        for mark in [m for m in cell.marks if m.slot >= slot]:
+            _log_change(lesson, student_id, mark.slot, mark.code, None, user, now)
             db.session.delete(mark)
             cell.marks.remove(mark)
         if cell.attendance is not None and slot == 1:
+            if cell.attendance.reason:
+                db.session.rollback()
+                raise JournalError(_("The class teacher has recorded the reason of this absence: "
+                                     "ask them before changing it."))
             db.session.delete(cell.attendance)
             cell.attendance = None
     else:
         _set_mark(user, lesson, course, cell, student_id, action, slot, work_kind_id, comment, now)
-    db.session.commit()
+    _commit_or_conflict()
     return cell
+
+
+def _commit_or_conflict() -> None:
+    """Two first saves of one cell at once: the loser gets a 409 with the current value, never a 500."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("Someone else changed this cell in the meantime. The current value is shown; "
+                         "enter yours again if it is still right."))
 
 
 def _already(cell: Cell, action: str, slot: int) -> bool:
@@ -373,7 +411,7 @@ def _already(cell: Cell, action: str, slot: int) -> bool:
     if action in ATTENDANCE_ACTIONS:
         return cell.attendance is not None and cell.attendance.code == action
     if action == "clear":
-        return mark is None and (slot != 1 or cell.attendance is None)
+        return not any(m.slot >= slot for m in cell.marks) and (slot != 1 or cell.attendance is None)
     return mark is not None and mark.code == action
 
 
@@ -481,7 +519,7 @@ def save_period_mark(user: User, course: Course, period: Period, student_id: int
     elif pm.code != code:
         pm.code, pm.set_by, pm.set_at = code, user.id, now
         pm.version += 1
-    db.session.commit()
+    _commit_or_conflict()
     return pm
 
 
@@ -505,8 +543,9 @@ def update_lesson(user: User, lesson: Lesson, topic: str, homework: str, work_ki
         raise JournalError(_("Choose the kind of work for this mark."))
     if state not in ("held", "cancelled"):
         raise JournalError(_("Unknown lesson state."))
-    if state == "cancelled" and db.session.scalar(select(exists().where(Mark.lesson_id == lesson.id))):
-        raise JournalError(_("This lesson has marks: remove them before cancelling it."))
+    if state == "cancelled" and db.session.scalar(select(
+            exists().where(Mark.lesson_id == lesson.id) | exists().where(Attendance.lesson_id == lesson.id))):
+        raise JournalError(_("This lesson has marks or attendance: remove them before cancelling it."))
     if substitute_id is not None:
         from school.models import StaffRole
         if substitute_id == course.teacher_id or not db.session.scalar(select(exists().where(

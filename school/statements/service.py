@@ -52,12 +52,14 @@ def parse_span(week_value: str | None = None, month: str | None = None, first: s
             raise SpanError(_("Give both dates of the period as YYYY-MM-DD.")) from None
         if b < a:
             raise SpanError(_("The period ends before it begins."))
+        if a.year < 1900 or b.year > 2100:
+            raise SpanError(_("Give both dates of the period as YYYY-MM-DD."))
         if (b - a).days >= MAX_DAYS:
             raise SpanError(_("A statement covers at most a year."))
         return Span(a, b)
     if month:
         match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
-        if not match or not 1 <= int(match[2]) <= 12:
+        if not match or not 1 <= int(match[2]) <= 12 or not 1900 <= int(match[1]) <= 2100:
             raise SpanError(_("Give the month as YYYY-MM."))
         a = dt.date(int(match[1]), int(match[2]), 1)
         b = (a.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)

@@ -3,6 +3,19 @@
    session never loses an entry silently: it is retried, and replayed after the next login. */
 (function () {
   "use strict";
+  // Any other save of these pages (period marks, reasons, the lesson form): a failure is said, never silent.
+  var statusEl = function () { return document.getElementById("status"); };
+  var isCellSave = function (path) { return /lessons\/\d+\/students\/\d+/.test(path || ""); };
+  document.body.addEventListener("htmx:sendError", function (e) {
+    var el = statusEl(), path = e.detail.pathInfo && e.detail.pathInfo.requestPath;
+    if (el && !isCellSave(path)) { el.textContent = document.body.dataset.unsavedMsg || ""; el.className = "err"; }
+  });
+  document.body.addEventListener("htmx:responseError", function (e) {
+    var el = statusEl(), code = e.detail.xhr.status, path = e.detail.pathInfo && e.detail.pathInfo.requestPath;
+    if (el && !isCellSave(path) && code !== 409 && code !== 422) {
+      el.textContent = document.body.dataset.failedMsg || ""; el.className = "err";
+    }
+  });
   var grid = document.getElementById("grid");
   if (!grid || grid.dataset.writable !== "1") { scrollToFocus(); return; }
   var twelve = grid.dataset.scale === "twelve";
@@ -82,14 +95,14 @@
     if (code === 204 || e.detail.xhr.getResponseHeader("HX-Redirect")) {
       // The session expired: keep the entry; it is replayed after the next login.
       delete inflight[id];
-      status(grid.dataset.expiredMsg, true);
+      status(document.body.dataset.expiredMsg, true);
       return;
     }
     retryDelay = 1000;
     if (code >= 500 || code === 403 || code === 404 || code === 400) {
       var td = document.getElementById(id);
       if (td) { td.classList.remove("saving"); td.classList.add("err"); }
-      status(grid.dataset.failedMsg, true);
+      status(document.body.dataset.failedMsg, true);
     }
     settled(id, code < 300);
   });
@@ -99,7 +112,7 @@
     delete inflight[id];
     var td = document.getElementById(id);
     if (td) { td.classList.add("retry"); }
-    status(grid.dataset.offlineMsg, true);
+    status(document.body.dataset.offlineMsg, true);
     setTimeout(function () { if (pending[id] && !inflight[id]) send(id); }, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 30000);
   });
