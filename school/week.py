@@ -139,7 +139,8 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
                     items[(c.id, les.number)] = LessonItem(les.number, c, les, bells.get(les.number),
                                                            marks.get(les.id, []), attendance.get(les.id))
             in_term = any((y, sch) == schemes[klass.id] and a <= day <= b for y, sch, a, b in periods)
-            if holiday is None and day > today and in_term:  # the timetable for days still to come
+            # The timetable where no lesson is recorded: days to come, and days nobody has opened a register for.
+            if holiday is None and in_term:
                 for s in slots:
                     course = next((c for c in mine if c.id == s.course_id), None)
                     if course and s.weekday == day.isoweekday() and s.valid_from <= day and (

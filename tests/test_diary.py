@@ -220,3 +220,26 @@ def test_timetable_on_class_page(app, auth, client, ids):
     assert "Абдураимова" in html and "вторник" in html.lower()
     with app.app_context():
         assert db.session.scalar(select(func.count(TimetableSlot.id))) >= 1
+
+
+def test_pass_fail_subject_reaches_the_family(app, auth, client, ids):
+    with app.app_context():
+        course = db.session.get(Course, ids["rus5"])
+        course.assessment = "pass_fail"
+        from school.models import PeriodMark
+        db.session.add(PeriodMark(student_id=ids["emil"], course_id=course.id, kind="period", period_id=ids["q2"],
+                                  scale="five", code="зач", set_by=course.teacher_id,
+                                  set_at=dt.datetime(2026, 11, 24, 12)))
+        db.session.commit()
+    auth.login("parent")
+    client.get("/lang/ru")
+    html = client.get(f"/diary/{ids['emil']}/marks").get_data(as_text=True)
+    assert "Русский язык" in html and "<b>зач</b>" in html
+
+
+def test_timetabled_lessons_show_even_before_anyone_opened_the_register(app, auth, client, ids):
+    """6-А's mathematics is in the timetable on Tuesdays; nobody has opened its grid this week."""
+    auth.login("parent")
+    client.get("/lang/ru")
+    html = client.get(f"/diary/{ids['lenur']}?week=2026-W47").get_data(as_text=True)
+    assert "Математика" in html and "вторник, 17 ноября" in html

@@ -508,3 +508,17 @@ def test_editable_days_agree_with_the_edit_window(app, ids):
         assert service.editable_days(course, days) == {
             d: service.edit_window_refusal(course, d) is None for d in days}
         assert [service.editable_days(course, days)[d] for d in days] == [True, True, False, True, False]
+
+
+def test_a_student_who_left_and_came_back_is_not_enrolled_in_between(app, auth, ids):
+    with app.app_context():
+        first = db.session.scalar(select(Enrolment).where(Enrolment.student_id == ids["emil"]))
+        first.to_day = dt.date(2026, 11, 10)
+        db.session.add(Enrolment(student_id=ids["emil"], class_id=ids["class6"], from_day=dt.date(2026, 11, 11),
+                                 to_day=dt.date(2026, 11, 19)))
+        db.session.add(Enrolment(student_id=ids["emil"], class_id=ids["class5"], from_day=dt.date(2026, 11, 20)))
+        db.session.commit()
+    away = add_lesson(app, ids["math5"], dt.date(2026, 11, 17))
+    auth.login("teacher")
+    assert save(auth, away, ids["emil"], "5").status_code == 422
+    assert save(auth, ids["lesson"], ids["emil"], "5").status_code == 200

@@ -119,22 +119,27 @@ def marks(student_id: int):
     klass, period = ctx["klass"], ctx["period"]
     subjects = []
     if period is not None:
-        averages = week.averages(student.id, klass, clock.today())
-        course_ids = [a.course.id for a in averages]
-        rows = db.session.execute(select(Mark, Lesson.day).join(Lesson, Lesson.id == Mark.lesson_id).where(
-            Mark.student_id == student.id, Lesson.course_id.in_(course_ids or [0]),
-            Lesson.day >= period.first_day, Lesson.day <= period.last_day).order_by(Lesson.day, Mark.slot)).all()
-        lesson_course = dict(db.session.execute(select(Lesson.id, Lesson.course_id).where(
-            Lesson.id.in_([m.lesson_id for m, _d in rows] or [0]))).all())
+        by_course = {a.course.id: a for a in week.averages(student.id, klass, clock.today())}
+        memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student.id)).all()
+        all_courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
+        # Every attested subject, pass/fail and unmarked ones too; averages exist for scale subjects only.
+        courses = sorted((c for c in week.student_courses(student.id, klass.id, clock.today(), all_courses,
+                                                          memberships) if c.attested),
+                         key=lambda c: c.subject.name_ru)
+        course_ids = [c.id for c in courses]
+        rows = db.session.execute(select(Mark, Lesson.day, Lesson.course_id).join(Lesson, Lesson.id == Mark.lesson_id)
+                                  .where(Mark.student_id == student.id, Lesson.course_id.in_(course_ids or [0]),
+                                         Lesson.day >= period.first_day, Lesson.day <= period.last_day)
+                                  .order_by(Lesson.day, Mark.slot)).all()
         period_marks = db.session.scalars(select(PeriodMark).where(
             PeriodMark.student_id == student.id, PeriodMark.course_id.in_(course_ids or [0]))).all()
-        for a in averages:
+        for c in courses:
             subjects.append(dict(
-                avg=a, marks=[(m, d) for m, d in rows if lesson_course[m.lesson_id] == a.course.id],
-                period_mark=next((pm for pm in period_marks if pm.course_id == a.course.id and pm.kind == "period"
+                course=c, avg=by_course.get(c.id),
+                marks=[(m, d) for m, d, cid in rows if cid == c.id],
+                period_mark=next((pm for pm in period_marks if pm.course_id == c.id and pm.kind == "period"
                                   and pm.period_id == period.id), None),
-                year_mark=next((pm for pm in period_marks if pm.course_id == a.course.id and pm.kind == "year"),
-                               None)))
+                year_mark=next((pm for pm in period_marks if pm.course_id == c.id and pm.kind == "year"), None)))
     return render("diary/marks.html", subjects=subjects, **ctx)
 
 

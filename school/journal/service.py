@@ -161,16 +161,18 @@ class RosterRow:
     student_id: int
     surname: str
     name: str
-    from_day: dt.date
+    from_day: dt.date            # the first and last day of all stays (for display)
     to_day: dt.date | None
     number: int = 0
+    stays: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         return f"{self.surname} {self.name}"
 
     def enrolled(self, day: dt.date) -> bool:
-        return self.from_day <= day and (self.to_day is None or day <= self.to_day)
+        """In the class (or subgroup) on that day: a student who left and came back is not, in between."""
+        return any(a <= day and (b is None or day <= b) for a, b in self.stays)
 
 
 def roster(class_id: int, subgroup_id: int | None, first: dt.date, last: dt.date,
@@ -199,10 +201,13 @@ def roster(class_id: int, subgroup_id: int | None, first: dt.date, last: dt.date
         if len(r) > 5:  # subgroup membership within the enrolment
             start = max(start, r[5])
             end = min(d for d in (end, r[6]) if d is not None) if (end or r[6]) else None
+            if end is not None and start > end:
+                continue
         row = rows.get(r[0])
         if row is None:
-            rows[r[0]] = RosterRow(r[0], r[1], r[2], start, end)
-        else:  # several stays in the class: span them all
+            rows[r[0]] = RosterRow(r[0], r[1], r[2], start, end, stays=[(start, end)])
+        else:  # several stays in the class: span them all for display, keep each for enrolled()
+            row.stays.append((start, end))
             row.from_day = min(row.from_day, start)
             row.to_day = None if (row.to_day is None or end is None) else max(row.to_day, end)
     ordered = sorted(rows.values(), key=lambda x: (x.surname, x.name, x.student_id))
