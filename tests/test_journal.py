@@ -522,3 +522,21 @@ def test_a_student_who_left_and_came_back_is_not_enrolled_in_between(app, auth, 
     auth.login("teacher")
     assert save(auth, away, ids["emil"], "5").status_code == 422
     assert save(auth, ids["lesson"], ids["emil"], "5").status_code == 200
+
+
+def test_period_mark_changes_are_logged_and_closed_after_the_window(app, auth, ids, monkeypatch):
+    from school.models import Period, PeriodMarkChange
+    auth.login("teacher")
+    url = f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/students/{ids['emil']}"
+    auth.post(url, {"value": "4", "version": "0"}, headers=HX)
+    auth.post(url, {"value": "5", "version": "1"}, headers=HX)
+    auth.post(url, {"value": "clear", "version": "2"}, headers=HX)
+    with app.app_context():
+        log = db.session.execute(select(PeriodMarkChange.old_code, PeriodMarkChange.new_code)
+                                 .order_by(PeriodMarkChange.id)).all()
+        assert log == [("4", "5"), ("5", None)]
+        q1 = db.session.scalar(select(Period.id).where(Period.number == 1))
+    # the first quarter ended on 24 October: more than 14 days ago
+    late = f"/journal/courses/{ids['math5']}/periods/{q1}/students/{ids['emil']}"
+    r = auth.post(late, {"value": "5", "version": "0"}, headers=HX)
+    assert r.status_code == 422 and "14" in r.get_data(as_text=True)

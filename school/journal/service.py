@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from school import clock, grading
 from school.extensions import db
 from school.models import (Attendance, Course, EditUnlock, Enrolment, Holiday, Lesson, Mark, MarkChange, Period,
-                           PeriodMark, PlanItem, ScaleValue, SchoolClass, SubgroupMember, TimetableSlot, User,
-                           WorkKind)
+                           PeriodMark, PeriodMarkChange, PlanItem, ScaleValue, SchoolClass, SubgroupMember,
+                           TimetableSlot, User, WorkKind)
 from school.queries import school_settings
 
 ATTENDANCE_ACTIONS = ("absent", "late", "ill", "excused")
@@ -502,6 +502,10 @@ def save_period_mark(user: User, course: Course, period: Period, student_id: int
         raise JournalError(_("This period is closed."))
     if period.first_day > clock.today():
         raise JournalError(_("This period has not started yet."))
+    if period.last_day < clock.today():  # after the period: the same edit window, counted from its last day
+        refusal = edit_window_refusal(course, period.last_day)
+        if refusal:
+            raise JournalError(refusal)
     if code != "clear" and code not in period_codes(course):
         raise JournalError(_("«%(code)s» is not a period mark of this course.", code=code[:10]))
     if code != "clear" and not class_is_marked(course.school_class, period.last_day) and code != "безотм":
@@ -513,6 +517,11 @@ def save_period_mark(user: User, course: Course, period: Period, student_id: int
         raise Conflict(_("Someone else changed this cell in the meantime. The current value is shown; "
                          "enter yours again if it is still right."))
     now = clock.now()
+    if pm is not None and pm.code != code:  # every change of a saved period mark is logged, like a mark's
+        db.session.add(PeriodMarkChange(student_id=student_id, course_id=course.id, kind="period",
+                                        period_id=period.id, old_code=pm.code,
+                                        new_code=None if code == "clear" else code, changed_by=user.id,
+                                        changed_at=now))
     if code == "clear":
         if pm is not None:
             db.session.delete(pm)

@@ -224,3 +224,19 @@ class PeriodMark(Base):
     set_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     set_at: Mapped[dt.datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PeriodMarkChange(Base):
+    """Append-only log of every change of a saved period, year, exam or final mark."""
+    __tablename__ = "period_mark_changes"
+    __table_args__ = (max_length("old_code", 10), max_length("new_code", 10),
+                      one_of("kind", PERIOD_MARK_KINDS))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id", ondelete="CASCADE"))
+    old_code: Mapped[str | None] = mapped_column(String(10))
+    new_code: Mapped[str | None] = mapped_column(String(10))
+    changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
