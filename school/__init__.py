@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, text
 from school.extensions import db
 from school.models import (AcademicYear, Attendance, Base, BellTime, Course, DiaryView, Enrolment, Guardianship,
                            Holiday, Lesson, Mark, MarkChange, PaperStatement, Period, PeriodMark, Person, PlanItem,
-                           School, SchoolClass, StaffRole, Student, Subgroup, SubgroupMember, Subject,
+                           SchoolClass, StaffRole, Student, Subgroup, SubgroupMember, Subject,
                            TimetableSlot, User, WorkKind)
 from school.passwords import hash_password
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 
-from school import clock
 from school.extensions import db
 from school.journal import service
 from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
@@ -122,7 +121,6 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
     schemes = {e.class_id: (e.school_class.year_id, e.school_class.period_scheme) for e in enrolments}
     periods = db.session.execute(select(Period.year_id, Period.scheme, Period.first_day, Period.last_day).where(
         Period.year_id.in_(year_ids or [0]))).all()
-    today = clock.today()
     out = []
     day = first
     while day <= last:
@@ -177,15 +175,20 @@ def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
     return service.period_containing(periods, day)
 
 
+def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
+    """The courses of the class that the student takes on that day, by subject name."""
+    memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
+    courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
+    return sorted(student_courses(student_id, school_class.id, day, courses, memberships),
+                  key=lambda c: c.subject.name_ru)
+
+
 def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:
     """The current average and forecast per subject — the grid's own function (service.row_stats)."""
     period = period_of(school_class, day)
     if period is None:
         return []
-    memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
-    courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
-    mine = [c for c in student_courses(student_id, school_class.id, day, courses, memberships)
-            if c.attested and c.assessment == "scale"]
+    mine = [c for c in courses_of(student_id, school_class, day) if c.attested and c.assessment == "scale"]
     marks = db.session.scalars(select(Mark).join(Lesson, Lesson.id == Mark.lesson_id).where(
         Mark.student_id == student_id, Lesson.course_id.in_([c.id for c in mine] or [0]),
         Lesson.day >= period.first_day, Lesson.day <= min(period.last_day, day))).all()
@@ -195,7 +198,7 @@ def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[S
     for m in marks:
         by_course.setdefault(lesson_course[m.lesson_id], []).append(m)
     out = []
-    for c in sorted(mine, key=lambda c: c.subject.name_ru):
+    for c in mine:
         stats = service.row_stats(by_course.get(c.id, []))
         out.append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
     return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
-import io
 import json
 import os
 import random

@@ -15,8 +15,8 @@ from school.diary.forms import AckForm, FamilyForm
 from school.extensions import db
 from school.htmx import render
 from school.journal import service
-from school.models import (Attendance, Course, DiaryView, Guardianship, Holiday, Lesson, Mark, PeriodMark, Student,
-                           SubgroupMember, TimetableSlot, WorkKind)
+from school.models import (Attendance, DiaryView, Guardianship, Holiday, Lesson, Mark, PeriodMark, Student,
+                           TimetableSlot, WorkKind)
 from school.queries import current_year_id
 
 FAMILY = ("parent", "student")
@@ -120,12 +120,8 @@ def marks(student_id: int):
     subjects = []
     if period is not None:
         by_course = {a.course.id: a for a in week.averages(student.id, klass, clock.today())}
-        memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student.id)).all()
-        all_courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
         # Every attested subject, pass/fail and unmarked ones too; averages exist for scale subjects only.
-        courses = sorted((c for c in week.student_courses(student.id, klass.id, clock.today(), all_courses,
-                                                          memberships) if c.attested),
-                         key=lambda c: c.subject.name_ru)
+        courses = [c for c in week.courses_of(student.id, klass, clock.today()) if c.attested]
         course_ids = [c.id for c in courses]
         rows = db.session.execute(select(Mark, Lesson.day, Lesson.course_id).join(Lesson, Lesson.id == Mark.lesson_id)
                                   .where(Mark.student_id == student.id, Lesson.course_id.in_(course_ids or [0]),
@@ -166,10 +162,7 @@ def class_page(student_id: int):
     klass = ctx["klass"]
     courses, slots, holidays, tests = [], [], [], []
     if klass is not None:
-        memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student.id)).all()
-        all_courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
-        courses = sorted(week.student_courses(student.id, klass.id, clock.today(), all_courses, memberships),
-                         key=lambda c: c.subject.name_ru)
+        courses = week.courses_of(student.id, klass, clock.today())
         ids = [c.id for c in courses]
         slots = db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(ids or [0]))
                                    .order_by(TimetableSlot.weekday, TimetableSlot.lesson_number)).all()

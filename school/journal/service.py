@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app, g
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from school import clock, grading

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask import current_app
 from flask_login import current_user
 
 from school import clock
