@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask import g
 from sqlalchemy import or_, select
 
 from school.extensions import db
@@ -91,19 +92,48 @@ def student_courses(student_id: int, class_id: int, day: dt.date, courses: list[
     return [c for c in courses if c.class_id == class_id and (c.subgroup_id is None or c.subgroup_id in groups)]
 
 
+@dataclass
+class _Classes:
+    """What the classes share between their students for some days: read once per request (a class's
+    statements are one request for thirty students)."""
+    courses: list[Course]
+    by_day: dict[dt.date, list[Lesson]]
+    slots: list[TimetableSlot]
+    holidays: list[Holiday]
+    bells: dict[int, BellTime]
+    periods: list
+
+
+def _classes(class_ids: frozenset[int], first: dt.date, last: dt.date) -> _Classes:
+    memo = g.setdefault("_week_classes", {})
+    key = (class_ids, first, last)
+    if key not in memo:
+        courses = db.session.scalars(select(Course).where(Course.class_id.in_(class_ids or [0]))).all()
+        course_ids = [c.id for c in courses] or [0]
+        by_day: dict[dt.date, list[Lesson]] = {}
+        for les in db.session.scalars(select(Lesson).where(Lesson.course_id.in_(course_ids), Lesson.day >= first,
+                                                           Lesson.day <= last)):
+            by_day.setdefault(les.day, []).append(les)
+        year_ids = {c.year_id for c in courses} or {0}
+        memo[key] = _Classes(
+            courses, by_day,
+            db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(course_ids))).all(),
+            db.session.scalars(select(Holiday).where(Holiday.year_id.in_(year_ids), Holiday.first_day <= last,
+                                                     Holiday.last_day >= first)).all(),
+            {b.number: b for b in db.session.scalars(select(BellTime))},
+            db.session.execute(select(Period.year_id, Period.scheme, Period.first_day, Period.last_day).where(
+                Period.year_id.in_(year_ids))).all())
+    return memo[key]
+
+
 def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
     """Every day from first to last with what the student had, in each class they were in on that day."""
     enrolments = _enrolments(student_id, first, last)
-    class_ids = {e.class_id for e in enrolments}
-    courses = db.session.scalars(select(Course).where(Course.class_id.in_(class_ids or [0]))).all()
-    course_ids = [c.id for c in courses]
+    shared = _classes(frozenset(e.class_id for e in enrolments), first, last)
+    courses, by_day, slots, holidays, bells, periods = (shared.courses, shared.by_day, shared.slots,
+                                                        shared.holidays, shared.bells, shared.periods)
     memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
-    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id.in_(course_ids or [0]), Lesson.day >= first,
-                                                      Lesson.day <= last)).all()
-    by_day: dict[dt.date, list[Lesson]] = {}
-    for les in lessons:
-        by_day.setdefault(les.day, []).append(les)
-    lesson_ids = [les.id for les in lessons]
+    lesson_ids = [les.id for day_lessons in by_day.values() for les in day_lessons]
     marks: dict[int, list[Mark]] = {}
     attendance: dict[int, Attendance] = {}
     if lesson_ids:
@@ -113,14 +143,7 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
         for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
                                                              Attendance.student_id == student_id)):
             attendance[a.lesson_id] = a
-    slots = db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(course_ids or [0]))).all()
-    year_ids = {c.year_id for c in courses}
-    holidays = db.session.scalars(select(Holiday).where(Holiday.year_id.in_(year_ids or [0]),
-                                                        Holiday.first_day <= last, Holiday.last_day >= first)).all()
-    bells = {b.number: b for b in db.session.scalars(select(BellTime))}
     schemes = {e.class_id: (e.school_class.year_id, e.school_class.period_scheme) for e in enrolments}
-    periods = db.session.execute(select(Period.year_id, Period.scheme, Period.first_day, Period.last_day).where(
-        Period.year_id.in_(year_ids or [0]))).all()
     out = []
     day = first
     while day <= last:
