@@ -1,7 +1,9 @@
 """Small shared lookups: the current year, a user's courses and children."""
 from __future__ import annotations
 
-from flask import g
+import time
+
+from flask import current_app, g
 from sqlalchemy import select
 
 from school import clock
@@ -22,9 +24,19 @@ def current_year_id() -> int | None:
     return g._year_id
 
 
+SETTINGS_TTL_SECONDS = 30
+
+
 def school_settings():
+    """The school's row, read at most every 30 s per process: every save needs the edit window and the scale,
+    and a changed setting reaches all workers within half a minute."""
     from school.models import School
 
-    if "_school" not in g:
-        g._school = db.session.get(School, 1)
-    return g._school
+    cache = current_app.extensions.setdefault("defter_settings", {})
+    now = time.monotonic()
+    if cache.get("row") is None or now - cache["at"] > SETTINGS_TTL_SECONDS:
+        row = db.session.get(School, 1)
+        if row is not None:
+            db.session.expunge(row)
+        cache.update(row=row, at=now)
+    return cache["row"]

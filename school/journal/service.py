@@ -328,12 +328,13 @@ def stats_around(course: Course, day: dt.date, student_id: int) -> RowStats | No
     period = select(Period.first_day, Period.last_day).where(
         Period.year_id == course.year_id, Period.scheme == course.school_class.period_scheme,
         Period.first_day <= day, Period.last_day >= day).subquery()
-    rows = db.session.execute(select(Mark, period.c.first_day).join(Lesson, Lesson.id == Mark.lesson_id).join(
+    # Plain rows (code, weight), not Mark objects: row_stats reads only those two.
+    rows = db.session.execute(select(Mark.code, Mark.weight).join(Lesson, Lesson.id == Mark.lesson_id).join(
         period, and_(Lesson.day >= period.c.first_day, Lesson.day <= period.c.last_day)).where(
         Lesson.course_id == course.id, Mark.student_id == student_id)).all()
     if not rows and not db.session.execute(select(period.c.first_day)).first():
         return None
-    return row_stats([m for m, _first in rows])
+    return row_stats(rows)
 
 
 # ---------------------------------------------------------------- saving a cell
