@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from school import access, catalogs, cli, errors, i18n, models, templating  # noqa: F401  (models: metadata)
+    from school import access, catalogs, cli, errors, i18n, integrity, models, templating  # noqa: F401  (metadata, listeners)
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
     catalogs.compile_catalogs()

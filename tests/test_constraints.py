@@ -130,3 +130,23 @@ def test_period_mark_codes_and_kinds(ctx, ids):
     refused(insert(PeriodMark), [dict(base, kind="period", period_id=None, code="5")])
     db.session.execute(insert(PeriodMark), [dict(base, kind="year", period_id=None, code="осв")])
     refused(insert(PeriodMark), [dict(base, kind="year", period_id=None, code="5")])
+
+
+def test_a_students_enrolments_never_overlap(ctx, ids):
+    from school.integrity import OverlappingEnrolment
+    from school.models import Enrolment
+    # Emil is in 5-А from 1 September with no end: a second class at the same time is refused
+    db.session.add(Enrolment(student_id=ids["emil"], class_id=ids["class6"], from_day=dt.date(2026, 11, 1)))
+    with pytest.raises(OverlappingEnrolment):
+        db.session.flush()
+    db.session.rollback()
+    # a transfer: the first stay ends, the next begins the day after
+    first = db.session.scalar(select(Enrolment).where(Enrolment.student_id == ids["emil"]))
+    first.to_day = dt.date(2026, 11, 10)
+    db.session.add(Enrolment(student_id=ids["emil"], class_id=ids["class6"], from_day=dt.date(2026, 11, 11)))
+    db.session.commit()
+    # moving the first stay's end over the second is refused too
+    first.to_day = dt.date(2026, 11, 20)
+    with pytest.raises(OverlappingEnrolment):
+        db.session.flush()
+    db.session.rollback()

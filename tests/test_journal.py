@@ -213,13 +213,18 @@ def test_grade_two_is_unmarked_until_its_marks_start(app, auth, ids):
         c2 = SchoolClass(year_id=ids["year_id"], grade=2, letter="А", marks_from=dt.date(2027, 1, 12))
         db.session.add(c2)
         db.session.flush()
-        db.session.add(Enrolment(student_id=ids["other6"], class_id=c2.id, from_day=dt.date(2026, 9, 1)))
+        from school.models import Person, Student
+        pupil = Student(person=Person(surname="Бойко", name="Уляна"))
+        db.session.add(pupil)
+        db.session.flush()
+        db.session.add(Enrolment(student_id=pupil.id, class_id=c2.id, from_day=dt.date(2026, 9, 1)))
         db.session.commit()
-        c2_id = c2.id
+        c2_id, pupil_id = c2.id, pupil.id
     course = _grade1_course(app, ids, class_id=c2_id)
     lesson = add_lesson(app, course, TODAY)
     auth.login("teacher")
-    assert save(auth, lesson, ids["other6"], "5").status_code == 422
+    assert save(auth, lesson, pupil_id, "5").status_code == 422
+    assert save(auth, lesson, pupil_id, "absent").status_code == 200
 
 
 def test_subject_without_attestation_takes_no_marks(app, auth, ids):
