@@ -160,6 +160,22 @@ def _lang() -> str:
     return chosen_language()
 
 
+def _versioned_save(save) -> tuple[int, str | None]:
+    """The small value + version form of a period mark or a reason: validate it, run save(value, version),
+    and say which status and message to answer with (the fragment shows the current value either way)."""
+    form = VersionedChoiceForm()
+    if not form.validate():
+        return 422, _("Please correct the errors in the form.")
+    try:
+        save(form.value.data.strip(), form.version.data or 0)
+    except service.NotFound:
+        abort(404)
+    except service.JournalError as e:
+        db.session.rollback()
+        return e.status, e.message
+    return 200, None
+
+
 @bp.route("/courses/<int:course_id>/periods/<int:period_id>/students/<int:student_id>", methods=["POST"])
 @allow("teacher")
 def save_period_mark(course_id: int, period_id: int, student_id: int):
@@ -167,19 +183,8 @@ def save_period_mark(course_id: int, period_id: int, student_id: int):
     if course.teacher_id != current_user.id:
         abort(403 if service.can_read_course(current_user, course, user_roles()) else 404)
     period, _periods = _period(course, period_id)
-    form = VersionedChoiceForm()
-    status, message = 200, None
-    if not form.validate():
-        status, message = 422, _("Please correct the errors in the form.")
-    else:
-        try:
-            service.save_period_mark(current_user, course, period, student_id, form.value.data.strip(),
-                                     form.version.data or 0)
-        except service.NotFound:
-            abort(404)
-        except service.JournalError as e:
-            db.session.rollback()
-            status, message = e.status, e.message
+    status, message = _versioned_save(
+        lambda value, version: service.save_period_mark(current_user, course, period, student_id, value, version))
     from school.models import PeriodMark
     pm = db.session.scalar(select(PeriodMark).where(PeriodMark.course_id == course.id, PeriodMark.kind == "period",
                                                     PeriodMark.period_id == period.id,
@@ -234,17 +239,10 @@ def set_reason(attendance_id: int):
     klass = attendance.lesson.course.school_class
     if klass.class_teacher_id != current_user.id:
         abort(404)
-    form = VersionedChoiceForm()
-    status, message = 200, None
-    if not form.validate():
-        status, message = 422, _("Please correct the errors in the form.")
-    else:
-        try:
-            service.set_reason(current_user, attendance, form.value.data.strip(), form.version.data or 0)
-        except service.JournalError as e:
-            db.session.rollback()
-            db.session.refresh(attendance)
-            status, message = e.status, e.message
+    status, message = _versioned_save(
+        lambda value, version: service.set_reason(current_user, attendance, value, version))
+    if status != 200:
+        db.session.refresh(attendance)
     return render("journal/_reason_cell.html", "journal/_reason_cell.html", status=status, a=attendance,
                   writable=True, message=message)
 
