@@ -17,7 +17,7 @@ from school.extensions import db, htmx
 ROLES = ("admin", "director", "deputy", "teacher", "secretary", "class_teacher", "parent", "student")
 ANY = "any"          # any logged-in user
 PUBLIC = "public"    # no login
-STAFF_READ_ALL = ("admin", "director", "deputy")
+ADMINISTRATION = frozenset({"admin", "director", "deputy"})   # read the whole register, write none of it
 
 
 def allow(*roles: str, write: tuple[str, ...] | None = None):
@@ -117,8 +117,69 @@ def get_or_404(model, ident):
     return obj
 
 
+# ---------------------------------------------------------------- object predicates
+# Named once, used by routes, the register's write functions and templates alike.
+
+def is_admin(user) -> bool:
+    return "admin" in user_roles(user)
+
+
+def reads_everything(user) -> bool:
+    """The administration reads every register and report."""
+    return bool(user_roles(user) & ADMINISTRATION)
+
+
+def may_read_class(user, school_class) -> bool:
+    """The whole register of a class: its class teacher and the administration."""
+    return school_class.class_teacher_id == user.id or reads_everything(user)
+
+
+def may_read_course(user, course, period=None) -> bool:
+    """The course's teacher, the class teacher, the administration; a substitute only the periods that hold a
+    lesson they substitute (never the course's other periods)."""
+    if course.teacher_id == user.id or may_read_class(user, course.school_class):
+        return True
+    from school.models import Lesson
+    condition = [Lesson.course_id == course.id, Lesson.substitute_id == user.id]
+    if period is not None:
+        condition += [Lesson.day >= period.first_day, Lesson.day <= period.last_day]
+    return db.session.scalar(select(exists().where(*condition)))
+
+
+def may_write_lesson(user, lesson) -> bool:
+    """Marks, attendance, topic and homework of a lesson: the course's teacher, or the lesson's substitute."""
+    return lesson.course.teacher_id == user.id or (lesson.substitute_id is not None and
+                                                   lesson.substitute_id == user.id)
+
+
+def may_assign_substitutes(user) -> bool:
+    return bool(user_roles(user) & {"admin", "deputy"})
+
+
+def may_set_reason(user, attendance) -> bool:
+    """The reason of an absence: the class teacher of the student's class (002 п. 7.4)."""
+    return attendance.lesson.course.school_class.class_teacher_id == user.id
+
+
+def family_students(user) -> list:
+    """The children of a parent, and the student themself (first); another family's child is never here."""
+    from school.models import Guardianship, Student
+
+    roles = user_roles(user)
+    out = []
+    if "parent" in roles:
+        out += db.session.scalars(select(Student).join(Guardianship, Guardianship.student_id == Student.id)
+                                  .where(Guardianship.guardian_id == user.person_id).order_by(Student.id)).all()
+    if "student" in roles:
+        own = db.session.scalar(select(Student).where(Student.person_id == user.person_id))
+        if own and own not in out:
+            out.insert(0, own)
+    return out
+
+
 def init_app(app) -> None:
     app.before_request(enforce)
 
-    app.jinja_env.globals.update(user_roles=user_roles, has_role=has_role)
+    app.jinja_env.globals.update(user_roles=user_roles, has_role=has_role, may_write_lesson=may_write_lesson,
+                                 may_assign_substitutes=may_assign_substitutes)
 

@@ -22,7 +22,3 @@ def academic_year_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     """The academic year (1 September – 31 August) that contains day."""
     start_year = day.year if day.month >= 9 else day.year - 1
     return dt.date(start_year, 9, 1), dt.date(start_year + 1, 8, 31)
-
-
-def week_start(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())

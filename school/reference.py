@@ -9,8 +9,6 @@ from sqlalchemy.engine import Connection
 
 SPECIAL_CODES = ("осв", "н/а", "зач", "незач", "безотм")
 PASS_FAIL_CODES = ("зач", "незач")
-# Entries given for a reporting period only, never for a lesson (000 Регламент п. 1.15).
-PERIOD_ONLY_CODES = ("осв", "н/а", "безотм")
 
 
 def scale_rows() -> list[dict]:

@@ -11,6 +11,7 @@ from flask_babel import format_date, format_decimal, format_time, get_locale
 from school import clock
 from school.i18n import LANGUAGE_NAMES, SUPPORTED, chosen_language, localized
 from school.queries import school_settings
+from school.register.attendance import short_labels
 
 
 @lru_cache(maxsize=64)
@@ -44,7 +45,8 @@ def init_app(app) -> None:
     # Globals, not a context processor: macros imported without context (cached by Jinja) see them too.
     app.jinja_env.globals.update(asset=asset, lang=chosen_language, languages=SUPPORTED,
                                  language_names=LANGUAGE_NAMES, localized=localized, school=school_settings,
-                                 today=clock.today, locale=get_locale)
+                                 today=clock.today, locale=get_locale,
+                                 attendance_labels=short_labels)
 
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["time"] = lambda t: format_time(t, "HH:mm") if t else ""

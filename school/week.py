@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import g
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from school.extensions import db
-from school.journal import service
 from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
                            SubgroupMember, Subject, TimetableSlot, WorkKind)
+from school.register import calendar, scales
+from school.register.attendance import Totals, absence_kind, tally  # noqa: F401  (the diary's and statements' names)
+from school.register.calendar import iso_week, parse_iso_week, week_bounds  # noqa: F401
+from school.register.grid import row_stats
+from school.register.roster import covers, overlapping
 
 
 @dataclass
@@ -42,18 +46,6 @@ class Day:
 
 
 @dataclass
-class Totals:
-    ill: int = 0
-    excused: int = 0
-    unexcused: int = 0
-    late: int = 0
-
-    @property
-    def missed(self) -> int:
-        return self.ill + self.excused + self.unexcused
-
-
-@dataclass
 class SubjectAverage:
     subject: Subject
     course: Course
@@ -62,24 +54,14 @@ class SubjectAverage:
     forecast: str | None
 
 
-def absence_kind(a: Attendance) -> str | None:
-    """ill / excused / unexcused for an absence (the class teacher's reason wins); None for a late arrival."""
-    if a.code == "late":
-        return None
-    if a.reason:
-        return a.reason
-    return {"ill": "ill", "excused": "excused"}.get(a.code, "unexcused")
-
-
 def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
-    return db.session.scalars(select(Enrolment).where(
-        Enrolment.student_id == student_id, Enrolment.from_day <= last,
-        or_(Enrolment.to_day.is_(None), Enrolment.to_day >= first)).order_by(Enrolment.from_day)).all()
+    return db.session.scalars(select(Enrolment).where(Enrolment.student_id == student_id, overlapping(first, last))
+                              .order_by(Enrolment.from_day)).all()
 
 
 def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
     for e in enrolments:
-        if e.from_day <= day and (e.to_day is None or day <= e.to_day):
+        if covers(e.from_day, e.to_day, day):
             return e.school_class
     return None
 
@@ -87,8 +69,7 @@ def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
 def student_courses(student_id: int, class_id: int, day: dt.date, courses: list[Course],
                     memberships: list[SubgroupMember]) -> list[Course]:
     """The class's courses the student takes on that day: whole-class ones and their own subgroups'."""
-    groups = {m.subgroup_id for m in memberships
-              if m.from_day <= day and (m.to_day is None or day <= m.to_day)}
+    groups = {m.subgroup_id for m in memberships if covers(m.from_day, m.to_day, day)}
     return [c for c in courses if c.class_id == class_id and (c.subgroup_id is None or c.subgroup_id in groups)]
 
 
@@ -174,28 +155,13 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
     return out
 
 
-def tally(attendances) -> Totals:
-    """Missed lessons by kind and late arrivals."""
-    t = Totals()
-    for a in attendances:
-        kind = absence_kind(a)
-        if kind is None:
-            t.late += 1
-        else:
-            setattr(t, kind, getattr(t, kind) + 1)
-    return t
-
-
 def totals(week: list[Day]) -> Totals:
     return tally(item.attendance for d in week for item in d.lessons
                  if item.attendance is not None and not item.cancelled)
 
 
 def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
-    periods = db.session.scalars(select(Period).where(Period.year_id == school_class.year_id,
-                                                      Period.scheme == school_class.period_scheme)
-                                 .order_by(Period.number)).all()
-    return service.period_containing(periods, day)
+    return calendar.period_containing(calendar.periods_of(school_class), day)
 
 
 def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
@@ -207,7 +173,7 @@ def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list
 
 
 def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:
-    """The current average and forecast per subject — the grid's own function (service.row_stats)."""
+    """The current average and forecast per subject — the grid's own function (register.grid.row_stats)."""
     period = period_of(school_class, day)
     if period is None:
         return []
@@ -222,33 +188,10 @@ def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[S
         by_course.setdefault(lesson_course[m.lesson_id], []).append(m)
     out = []
     for c in mine:
-        stats = service.row_stats(by_course.get(c.id, []))
+        stats = row_stats(by_course.get(c.id, []))
         out.append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
     return out
 
 
 def work_kinds_by_id() -> dict[int, WorkKind]:
-    return {k.id: k for k in service.work_kinds()}
-
-
-def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    monday = day - dt.timedelta(days=day.weekday())
-    return monday, monday + dt.timedelta(days=6)
-
-
-def parse_iso_week(value: str) -> dt.date | None:
-    """'2026-W48' -> that week's Monday; None when it is not a week."""
-    try:
-        year, week = value.split("-W")
-        if not 1900 <= int(year) <= 2100:  # a school's dates; beyond, date arithmetic overflows
-            return None
-        return dt.date.fromisocalendar(int(year), int(week), 1)
-    except (ValueError, AttributeError):
-        return None
-
-
-def iso_week(day: dt.date) -> str:
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
-
-
+    return scales.work_kinds_by_id()

@@ -25,6 +25,7 @@ def sample_args(ids) -> dict:
     """A value for each URL argument name used by any route (ids of the test school)."""
     return {
         "code": "uk",
+        "kind": "year",
         "course_id": ids["math5"],
         "lesson_id": ids["lesson"],
         "student_id": ids["emil"],

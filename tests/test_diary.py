@@ -172,7 +172,7 @@ def test_child_who_changed_class_mid_week_shows_each_class_for_its_days(app, aut
 
 def test_forecast_is_the_teachers_suggestion(app, auth, client, ids):
     from school import week
-    from school.journal import service
+    from school.register.grid import student_stats
     with app.app_context():
         kinds = {k.code: k for k in db.session.scalars(select(WorkKind))}
         for day, code, kind in ((dt.date(2026, 11, 10), "5", "test"), (dt.date(2026, 11, 17), "3", "answer")):
@@ -188,7 +188,7 @@ def test_forecast_is_the_teachers_suggestion(app, auth, client, ids):
         course = db.session.get(Course, ids["math5"])
         avg = next(a for a in week.averages(ids["emil"], klass, TODAY) if a.course.id == ids["math5"])
         period = week.period_of(klass, TODAY)
-        teacher_view = service.student_stats(course, period, ids["emil"])
+        teacher_view = student_stats(course, period, ids["emil"])
         assert (avg.average, avg.forecast) == (teacher_view.average, teacher_view.suggestion)
         assert str(avg.average) == "4.33" and avg.forecast == "4"
     auth.login("parent")

@@ -45,6 +45,8 @@ def test_enter_a_column_by_keyboard_and_another_by_tapping(app, ids, live_server
     _login(page, live_server, "teacher")
     page.goto(f"{live_server}/journal/courses/{ids['math5']}")
     page.wait_for_selector("#grid")
+    page.click("form[action$='/lessons'] button[type=submit]")  # the timetable's lessons up to today
+    page.wait_for_selector("#grid")
     with app.app_context():
         lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == ids["math5"])
                                      .order_by(Lesson.day, Lesson.number)).all()

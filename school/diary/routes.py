@@ -9,12 +9,13 @@ from flask_login import current_user
 from sqlalchemy import exists, select
 
 from school import audit, clock, week
+from school import access
 from school.access import allow, user_roles
 from school.diary import bp
 from school.diary.forms import AckForm, FamilyForm
 from school.extensions import db
 from school.htmx import render
-from school.journal import service
+from school.register import scales
 from school.models import (Attendance, DiaryView, Guardianship, Holiday, Lesson, Mark, PeriodMark, Student,
                            TimetableSlot, WorkKind)
 from school.queries import current_year_id
@@ -24,16 +25,7 @@ FAMILY = ("parent", "student")
 
 def my_students() -> list[Student]:
     """The children of a parent, or the student themself; in a fixed order (the first is the default)."""
-    out = []
-    if "parent" in user_roles():
-        out += db.session.scalars(select(Student).join(Guardianship, Guardianship.student_id == Student.id)
-                                  .where(Guardianship.guardian_id == current_user.person_id)
-                                  .order_by(Student.id)).all()
-    if "student" in user_roles():
-        own = db.session.scalar(select(Student).where(Student.person_id == current_user.person_id))
-        if own and own not in out:
-            out.insert(0, own)
-    return out
+    return access.family_students(current_user)
 
 
 def student_or_404(student_id) -> tuple[Student, list[Student]]:
@@ -60,7 +52,7 @@ def _common(student: Student, students: list[Student], tab: str) -> dict:
     klass = week.class_on(enrolments, day) or (enrolments[-1].school_class if enrolments else None)
     period = week.period_of(klass, day) if klass else None
     return dict(student=student, students=students, tab=tab, klass=klass, period=period, no_js=True,
-                kinds={k.id: k for k in service.work_kinds()}, today=day)
+                kinds=scales.work_kinds_by_id(), today=day)
 
 
 @bp.route("/")

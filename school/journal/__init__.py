@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""The teacher's journal: the grid, cell saves, the lesson header, period and year marks, the class's week."""
+from school.journal.routes import bp
 
-bp = Blueprint("journal", __name__, url_prefix="/journal")
-
-from school.journal import routes  # noqa: E402,F401
+__all__ = ["bp"]

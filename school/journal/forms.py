@@ -1,24 +1,26 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from school.models.register import COMMENT_MAX, HOMEWORK_MAX, TOPIC_MAX
 
+VERSION_MAX = 2 ** 62
+
 
 class CellForm(FlaskForm):
     action = StringField(validators=[DataRequired(), Length(max=10)])
-    version = StringField(validators=[DataRequired(), Length(max=30)])
+    version = StringField(validators=[DataRequired(), Length(max=80)])
     slot = IntegerField(default=1, validators=[Optional(), NumberRange(1, 3)])
-    work_kind = IntegerField(validators=[Optional()])
+    work_kind = IntegerField(validators=[Optional(), NumberRange(1, 2 ** 31 - 1)])
     # Absent from keyboard saves (the comment stays); present, even empty, from the picker.
     comment = StringField(validators=[Optional(), Length(max=COMMENT_MAX)])
 
 
 class VersionedChoiceForm(FlaskForm):
     value = StringField(validators=[DataRequired(), Length(max=10)])
-    version = IntegerField(validators=[Optional()], default=0)
+    version = IntegerField(validators=[Optional(), NumberRange(0, VERSION_MAX)], default=0)
 
 
 def _optional_int(value):
@@ -26,13 +28,19 @@ def _optional_int(value):
 
 
 class LessonForm(FlaskForm):
+    """The lesson header for its teacher (and a substitute: topic and homework)."""
     topic = TextAreaField(_l("Topic"), validators=[Length(max=TOPIC_MAX)], render_kw={"rows": 2})
     homework = TextAreaField(_l("Homework"), validators=[Length(max=HOMEWORK_MAX)], render_kw={"rows": 2})
-    work_kind = SelectField(_l("Kind of work"), coerce=_optional_int, validate_choice=False)
-    substitute = SelectField(_l("Substitute teacher"), coerce=_optional_int, validate_choice=False)
+    work_kind = SelectField(_l("Kind of work"), coerce=_optional_int, validate_choice=True)
     state = SelectField(_l("The lesson"), choices=[SelectChoice("held", _l("held")),
                                                    SelectChoice("cancelled", _l("cancelled"))])
-    back = HiddenField()
+    version = IntegerField(validators=[DataRequired(), NumberRange(1, VERSION_MAX)])
+
+
+class SubstituteForm(FlaskForm):
+    """The administration names the substitute of one lesson, with the reason."""
+    substitute = SelectField(_l("Substitute teacher"), coerce=_optional_int, validate_choice=True)
+    reason = StringField(_l("Reason"), validators=[Length(max=300)])
 
 
 class UnlockForm(FlaskForm):

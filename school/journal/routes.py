@@ -1,36 +1,37 @@
-"""The teacher's journal: the grid, cell saves, the lesson header, period marks, the class's attendance."""
+"""The teacher's journal: thin routes over school.register (parse the form, call the domain, render)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from school import clock
-from school.access import allow, get_or_404, user_roles
+from school import access, clock
+from school.access import allow, get_or_404
 from school.extensions import db
 from school.htmx import render
-from school.journal import bp, service
-from school.journal.forms import CellForm, LessonForm, VersionedChoiceForm
-from school.models import Attendance, Course, Lesson, Period, SchoolClass
+from school.i18n import chosen_language
+from school.journal.forms import CellForm, LessonForm, SubstituteForm, UnlockForm, VersionedChoiceForm
+from school.models import Attendance, Course, EditUnlock, Lesson, Period, PeriodMark, SchoolClass
 from school.queries import current_year_id
+from school.register import calendar, finals, lessons as lesson_service, marks, rules, scales
+from school.register.attendance import set_reason as set_attendance_reason
+from school.register.errors import RegisterError
+from school.register.grid import grid as grid_data, student_stats
+from school.register.roster import roster
+from school.register.unlocks import open_days
+
+bp = Blueprint("journal", __name__, url_prefix="/journal")
 
 READERS = ("teacher", "class_teacher", "admin", "director", "deputy")
 
 
-def _readable_course(course_id) -> Course:
-    course = get_or_404(Course, course_id)
-    if not service.can_read_course(current_user, course, user_roles()):
-        abort(404)
-    return course
-
-
 def _period(course: Course, period_id=None) -> tuple[Period, list[Period]]:
-    periods = service.periods_for(course)
+    periods = calendar.periods_of(course.school_class)
     if not periods:
         abort(404)
     if period_id is not None:
@@ -38,126 +39,196 @@ def _period(course: Course, period_id=None) -> tuple[Period, list[Period]]:
         if chosen is None:
             abort(404)
         return chosen, periods
-    return service.period_containing(periods, clock.today()), periods
+    return calendar.period_containing(periods, clock.today()), periods
+
+
+def _readable(course_id, period_id=None) -> tuple[Course, Period, list[Period]]:
+    """The course and period a user may read; a substitute only the periods of their lessons (404 otherwise)."""
+    course = get_or_404(Course, course_id)
+    if not access.may_read_course(current_user, course):
+        abort(404)
+    period, periods = _period(course, period_id)
+    if not access.may_read_course(current_user, course, period):
+        mine = [p for p in periods if access.may_read_course(current_user, course, p)]
+        if period_id is not None or not mine:
+            abort(404)
+        period = mine[-1]
+    return course, period, periods
+
+
+def _abort_for(error: RegisterError):
+    abort(error.status)
 
 
 @bp.route("/")
 @allow(*READERS)
 def index():
     year_id = current_year_id()
-    roles = user_roles()
     mine = db.session.scalars(select(Course).where(Course.year_id == year_id, Course.teacher_id == current_user.id)
                               .order_by(Course.class_id, Course.subject_id)).all()
-    classes = []
-    if roles & {"admin", "director", "deputy"}:
+    if access.reads_everything(current_user):
         classes = db.session.scalars(select(SchoolClass).where(SchoolClass.year_id == year_id)
                                      .order_by(SchoolClass.grade, SchoolClass.letter)).all()
-    elif "class_teacher" in roles:
+    else:
         classes = db.session.scalars(select(SchoolClass).where(SchoolClass.year_id == year_id,
                                                                SchoolClass.class_teacher_id == current_user.id)).all()
-    class_courses = {c.id: db.session.scalars(select(Course).where(Course.class_id == c.id)
-                                              .order_by(Course.subject_id)).all() for c in classes}
+    class_courses: dict[int, list[Course]] = {c.id: [] for c in classes}
+    for course in db.session.scalars(select(Course).where(Course.class_id.in_(list(class_courses) or [0]))
+                                     .order_by(Course.subject_id)):
+        class_courses[course.class_id].append(course)
     return render("journal/index.html", mine=mine, classes=classes, class_courses=class_courses)
 
 
 @bp.route("/courses/<int:course_id>")
 @allow(*READERS)
 def grid(course_id: int):
-    course = _readable_course(course_id)
-    period, periods = _period(course, request.args.get("period"))
-    data = service.grid(course, period)
+    course, period, periods = _readable(course_id, request.args.get("period"))
+    data = grid_data(course, period)
     today = clock.today()
     writable = course.teacher_id == current_user.id
     substituted = {les.id for les in data["lessons"] if les.substitute_id == current_user.id}
-    open_days = service.editable_days(course, {les.day for les in data["lessons"]})
     focus = next((les.id for les in data["lessons"] if les.day == today), None) or (
         data["lessons"][-1].id if data["lessons"] else None)
+    missing = (len(lesson_service.missing_lessons(course, period.first_day, period.last_day))
+               if writable or access.is_admin(current_user) else 0)
     return render("journal/grid.html", course=course, period=period, periods=periods, today=today,
-                  writable=writable, substituted=substituted, open_days=open_days, focus=focus,
-                  lesson_codes=service.lesson_codes(course), period_codes=service.period_codes(course),
+                  writable=writable, substituted=substituted, focus=focus, missing=missing,
+                  open_days=rules.editable_days(course, {les.day for les in data["lessons"]}),
+                  lesson_codes=scales.lesson_codes(course), period_codes=scales.period_codes(course),
                   takes_marks=course.attested and course.assessment != "unmarked",
-                  marked=lambda day: service.course_takes_marks(course, day),
-                  kinds={k.id: k for k in service.work_kinds()}, **data)
+                  marked=lambda day: calendar.course_takes_marks(course, day),
+                  min_marks=finals.minimum_marks(), has_year=bool(periods) and course.attested,
+                  kinds=scales.work_kinds_by_id(), **data)
 
 
-def _writable_lesson(lesson_id) -> Lesson:
+@bp.route("/courses/<int:course_id>/periods/<int:period_id>/lessons", methods=["POST"])
+@allow("teacher", "admin")
+def create_lessons(course_id: int, period_id: int):
+    """Add the timetable's lessons of the period, up to today, to the register (a saved action)."""
+    course = get_or_404(Course, course_id)
+    period, _periods = _period(course, period_id)
+    try:
+        added = lesson_service.create_from_timetable(current_user, course, period.first_day, period.last_day)
+    except RegisterError as e:
+        _abort_for(e)
+    flash(_("Lessons added from the timetable: %(n)d.", n=added), "ok")
+    return redirect(url_for("journal.grid", course_id=course.id, period=period.id), 303)
+
+
+def _lesson_or_404(lesson_id) -> Lesson:
     lesson = db.session.scalar(select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == lesson_id))
     if lesson is None:
         abort(404)
-    course = lesson.course
-    if service.can_write_lesson(current_user, lesson, course):
-        return lesson
-    if service.can_read_course(current_user, course, user_roles()):
-        abort(403)  # may read this course, not write it
-    abort(404)
+    return lesson
 
 
-def _cell_response(lesson: Lesson, student_id: int, cell: service.Cell, status: int = 200, message: str | None = None):
-    course = lesson.course
-    stats = service.stats_around(course, lesson.day, student_id)
+def _cell_response(lesson: Lesson, student_id: int, saved: marks.CellSave, status: int = 200,
+                   message: str | None = None):
     return render("journal/_cell_saved.html", "journal/_cell_saved.html", status=status, lesson=lesson,
-                  student_id=student_id, saved=cell, stats=stats, message=message, writable=True,
-                  open_day=True, enrolled=True, marked=service.course_takes_marks(course, lesson.day),
-                  kinds={k.id: k for k in service.work_kinds()})
+                  student_id=student_id, saved=saved.cell, stats=saved.stats, message=message, writable=True,
+                  open_day=True, enrolled=True, marked=calendar.course_takes_marks(lesson.course, lesson.day),
+                  kinds=scales.work_kinds_by_id())
 
 
 @bp.route("/lessons/<int:lesson_id>/students/<int:student_id>", methods=["POST"])
 @allow("teacher")
 def save_cell(lesson_id: int, student_id: int):
-    lesson = _writable_lesson(lesson_id)
+    lesson = _lesson_or_404(lesson_id)
     form = CellForm()
-    if not form.validate():
-        cell = service.cell_of(lesson, student_id)
-        return _cell_response(lesson, student_id, cell, 422, _("Please correct the errors in the form."))
     try:
-        cell = service.save_cell(current_user, lesson, student_id, form.action.data.strip(), form.version.data,
-                                 form.slot.data or 1, form.work_kind.data,
-                                 form.comment.data if "comment" in request.form else None)
-    except service.NotFound:
-        abort(404)
-    except service.JournalError as e:
+        if not form.validate():
+            raise RegisterError(_("Please correct the errors in the form."))
+        saved = marks.save_cell(current_user, lesson, student_id, form.action.data.strip(), form.version.data,
+                                form.slot.data or 1, form.work_kind.data,
+                                form.comment.data if "comment" in request.form else None)
+    except RegisterError as e:
         db.session.rollback()
-        return _cell_response(lesson, student_id, service.cell_of(lesson, student_id), e.status, e.message)
-    return _cell_response(lesson, student_id, cell)
+        if e.status in (403, 404):
+            abort(e.status)
+        current = marks.CellSave(marks.cell_of(lesson.id, student_id), None)
+        return _cell_response(lesson, student_id, current, e.status, e.message)
+    return _cell_response(lesson, student_id, saved)
+
+
+def _lesson_form(lesson: Lesson, current: bool = False) -> LessonForm:
+    """The header form: on GET (or `current`, after a conflict) filled with the lesson's own values, so that a
+    field left alone is sent back as it was; on POST with what was sent."""
+    values = dict(topic=lesson.topic, homework=lesson.homework, work_kind=lesson.work_kind_id, state=lesson.state,
+                  version=lesson.version)
+    if current:
+        form = LessonForm(formdata=None, data=values)
+    else:
+        form = LessonForm() if request.method == "POST" else LessonForm(data=values)
+    form.work_kind.choices = [SelectChoice(None, "—")] + [SelectChoice(k.id, k.name(chosen_language()))
+                                                          for k in scales.work_kinds()]
+    if lesson.course.teacher_id != current_user.id:  # a substitute: topic and homework, never the state
+        del form.state
+        del form.work_kind
+    return form
+
+
+def _substitute_form(lesson: Lesson) -> SubstituteForm | None:
+    if not access.may_assign_substitutes(current_user):
+        return None
+    form = SubstituteForm(data=None if request.method == "POST" else dict(substitute=lesson.substitute_id))
+    form.substitute.choices = [SelectChoice(None, "—")] + [
+        SelectChoice(t.id, t.person.short_name) for t in lesson_service.teachers() if t.id != lesson.course.teacher_id]
+    return form
 
 
 @bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
 @allow(*READERS, write=("teacher",))
 def edit_lesson(lesson_id: int):
-    lesson = get_or_404(Lesson, lesson_id)
+    lesson = _lesson_or_404(lesson_id)
     course = lesson.course
-    if not service.can_read_course(current_user, course, user_roles()):
+    if not (access.may_write_lesson(current_user, lesson) or access.may_read_course(current_user, course)):
         abort(404)
-    form = LessonForm(obj=None if request.method == "POST" else lesson,
-                      work_kind=lesson.work_kind_id, substitute=lesson.substitute_id)
-    form.work_kind.choices = [SelectChoice("", "—")] + [SelectChoice(k.id, k.name(_lang()))
-                                                         for k in service.work_kinds()]
-    form.substitute.choices = [SelectChoice("", "—")] + [SelectChoice(t.id, t.person.short_name)
-                                                          for t in service.teachers() if t.id != course.teacher_id]
+    form = _lesson_form(lesson)
     status, message = 200, None
     if request.method == "POST":
-        if not service.can_write_lesson(current_user, lesson, course):
+        if not access.may_write_lesson(current_user, lesson):
             abort(403)
         if form.validate():
+            changes = {name: form[name].data for name in ("topic", "homework", "state") if name in form}
+            if "work_kind" in form:
+                changes["work_kind_id"] = form.work_kind.data
             try:
-                service.update_lesson(current_user, lesson, form.topic.data, form.homework.data, form.work_kind.data,
-                                      form.substitute.data, form.state.data)
+                lesson_service.update_lesson(current_user, lesson, changes, form.version.data)
                 if not request.headers.get("HX-Request"):
-                    return redirect(url_for("journal.grid", course_id=course.id) + f"#h{lesson.id}")
+                    return redirect(url_for("journal.grid", course_id=course.id) + f"#h{lesson.id}", 303)
+                db.session.refresh(lesson)
                 return render("journal/_lesson_head_saved.html", "journal/_lesson_head_saved.html", lesson=lesson,
-                              kinds={k.id: k for k in service.work_kinds()}, today=clock.today())
-            except service.JournalError as e:
+                              kinds=scales.work_kinds_by_id(), today=clock.today())
+            except RegisterError as e:
                 db.session.rollback()
                 status, message = e.status, e.message
+                if e.status == 409:  # show what is there now, with its version
+                    db.session.refresh(lesson)
+                    form = _lesson_form(lesson, current=True)
         else:
             status = 422
     return render("journal/lesson.html", "journal/_lesson_form.html", status=status, form=form, lesson=lesson,
-                  course=course, message=message, writable=service.can_write_lesson(current_user, lesson, course))
+                  course=course, message=message, writable=access.may_write_lesson(current_user, lesson),
+                  substitute_form=_substitute_form(lesson))
 
 
-def _lang() -> str:
-    from school.i18n import chosen_language
-    return chosen_language()
+@bp.route("/lessons/<int:lesson_id>/substitute", methods=["POST"])
+@allow("admin", "deputy")
+def set_substitute(lesson_id: int):
+    lesson = _lesson_or_404(lesson_id)
+    form = _substitute_form(lesson)
+    message = None
+    if form.validate():
+        try:
+            lesson_service.set_substitute(current_user, lesson, form.substitute.data, form.reason.data)
+            flash(_("The substitution has been saved."), "ok")
+            return redirect(url_for("journal.edit_lesson", lesson_id=lesson.id), 303)
+        except RegisterError as e:
+            db.session.rollback()
+            message = e.message
+    return render("journal/lesson.html", "journal/_lesson_form.html", status=422, form=None, lesson=lesson,
+                  course=lesson.course, message=message or _("Please correct the errors in the form."),
+                  writable=False, substitute_form=form)
 
 
 def _versioned_save(save) -> tuple[int, str | None]:
@@ -168,10 +239,10 @@ def _versioned_save(save) -> tuple[int, str | None]:
         return 422, _("Please correct the errors in the form.")
     try:
         save(form.value.data.strip(), form.version.data or 0)
-    except service.NotFound:
-        abort(404)
-    except service.JournalError as e:
+    except RegisterError as e:
         db.session.rollback()
+        if e.status in (403, 404):
+            abort(e.status)
         return e.status, e.message
     return 200, None
 
@@ -180,55 +251,76 @@ def _versioned_save(save) -> tuple[int, str | None]:
 @allow("teacher")
 def save_period_mark(course_id: int, period_id: int, student_id: int):
     course = get_or_404(Course, course_id)
-    if course.teacher_id != current_user.id:
-        abort(403 if service.can_read_course(current_user, course, user_roles()) else 404)
     period, _periods = _period(course, period_id)
     status, message = _versioned_save(
-        lambda value, version: service.save_period_mark(current_user, course, period, student_id, value, version))
-    from school.models import PeriodMark
-    pm = db.session.scalar(select(PeriodMark).where(PeriodMark.course_id == course.id, PeriodMark.kind == "period",
-                                                    PeriodMark.period_id == period.id,
-                                                    PeriodMark.student_id == student_id))
-    stats = service.student_stats(course, period, student_id)
+        lambda value, version: finals.save(current_user, course, "period", period, student_id, value, version))
     return render("journal/_period_cell.html", "journal/_period_cell.html", status=status, course=course,
-                  period=period, student_id=student_id, pm=pm, stats=stats, writable=True, message=message)
+                  period=period, student_id=student_id, pm=finals.find(course.id, "period", period.id, student_id),
+                  stats=student_stats(course, period, student_id), writable=True, message=message,
+                  min_marks=finals.minimum_marks())
+
+
+@bp.route("/courses/<int:course_id>/year")
+@allow(*READERS)
+def year(course_id: int):
+    """Period marks of the year side by side, the suggested year mark, the year mark; in grades 9 and 11 the
+    exam and final marks too."""
+    course = get_or_404(Course, course_id)
+    if course.teacher_id != current_user.id and not access.may_read_class(current_user, course.school_class):
+        abort(404)
+    periods = calendar.periods_of(course.school_class)
+    students = roster(course.class_id, course.subgroup_id, periods[0].first_day,
+                      periods[-1].last_day) if periods else []
+    by_student: dict[int, dict] = {}
+    for pm in db.session.scalars(select(PeriodMark).where(PeriodMark.course_id == course.id)):
+        by_student.setdefault(pm.student_id, {})[pm.period_id if pm.kind == "period" else pm.kind] = pm
+    suggestions = {s.student_id: finals.year_suggestion([pm.code for key, pm in by_student.get(s.student_id, {})
+                                                         .items() if isinstance(key, int)]) for s in students}
+    return render("journal/year.html", course=course, periods=periods, students=students, marks=by_student,
+                  suggestions=suggestions, kinds=finals.kinds_of(course), period_codes=scales.period_codes(course),
+                  writable=course.teacher_id == current_user.id)
+
+
+@bp.route("/courses/<int:course_id>/year/<kind>/students/<int:student_id>", methods=["POST"])
+@allow("teacher")
+def save_year_mark(course_id: int, kind: str, student_id: int):
+    course = get_or_404(Course, course_id)
+    if kind not in finals.YEARLY_KINDS:
+        abort(404)
+    status, message = _versioned_save(
+        lambda value, version: finals.save(current_user, course, kind, None, student_id, value, version))
+    return render("journal/_year_cell.html", "journal/_year_cell.html", status=status, course=course, kind=kind,
+                  student_id=student_id, pm=finals.find(course.id, kind, None, student_id), writable=True,
+                  message=message, codes=scales.period_codes(course))
 
 
 def _week_start(value: str | None) -> dt.date:
     if value:
-        from school.week import parse_iso_week  # school.week builds on this package
-        monday = parse_iso_week(value)
-        if monday is None:
+        first = calendar.parse_iso_week(value)
+        if first is None:
             abort(404)
-        return monday
-    today = clock.today()
-    return today - dt.timedelta(days=today.weekday())
+        return first
+    return calendar.monday(clock.today())
 
 
 @bp.route("/classes/<int:class_id>/attendance")
 @allow("class_teacher", "admin", "director", "deputy")
 def class_attendance(class_id: int):
     klass = get_or_404(SchoolClass, class_id)
-    roles = user_roles()
-    if klass.class_teacher_id != current_user.id and not roles & {"admin", "director", "deputy"}:
+    if not access.may_read_class(current_user, klass):
         abort(404)
     monday = _week_start(request.args.get("week"))
     days = [monday + dt.timedelta(days=i) for i in range(6)]
-    courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
-    for c in courses:
-        service.ensure_lessons(c, monday, days[-1])
-    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id.in_([c.id for c in courses] or [0]),
+    course_ids = db.session.scalars(select(Course.id).where(Course.class_id == klass.id)).all()
+    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id.in_(course_ids or [0]),
                                                       Lesson.day >= monday, Lesson.day <= days[-1])
                                  .order_by(Lesson.day, Lesson.number)).all()
-    students = service.roster(klass.id, None, monday, days[-1])
+    students = roster(klass.id, None, monday, days[-1])
     att = {(a.lesson_id, a.student_id): a for a in db.session.scalars(
         select(Attendance).where(Attendance.lesson_id.in_([les.id for les in lessons] or [0])))}
-    iso = monday.isocalendar()
-    prev_week = (monday - dt.timedelta(days=7)).isocalendar()
-    next_week = (monday + dt.timedelta(days=7)).isocalendar()
     return render("journal/attendance.html", klass=klass, days=days, lessons=lessons, students=students, att=att,
-                  week=f"{iso.year}-W{iso.week:02d}", prev_week=f"{prev_week.year}-W{prev_week.week:02d}",
-                  next_week=f"{next_week.year}-W{next_week.week:02d}",
+                  week=calendar.iso_week(monday), prev_week=calendar.iso_week(monday - dt.timedelta(days=7)),
+                  next_week=calendar.iso_week(monday + dt.timedelta(days=7)),
                   writable=klass.class_teacher_id == current_user.id)
 
 
@@ -236,26 +328,17 @@ def class_attendance(class_id: int):
 @allow("class_teacher")
 def set_reason(attendance_id: int):
     attendance = get_or_404(Attendance, attendance_id)
-    klass = attendance.lesson.course.school_class
-    if klass.class_teacher_id != current_user.id:
-        abort(404)
     status, message = _versioned_save(
-        lambda value, version: service.set_reason(current_user, attendance, value, version))
-    if status != 200:
-        db.session.refresh(attendance)
+        lambda value, version: set_attendance_reason(current_user, attendance, value, version))
+    db.session.refresh(attendance)
     return render("journal/_reason_cell.html", "journal/_reason_cell.html", status=status, a=attendance,
                   writable=True, message=message)
-
-
 
 
 @bp.route("/unlocks", methods=["GET", "POST"])
 @allow("admin")
 def unlocks():
     """Days opened past the edit window: who opened which, until when, and why."""
-    from school.journal.forms import UnlockForm
-    from school.models import EditUnlock
-
     classes = db.session.scalars(select(SchoolClass).where(SchoolClass.year_id == current_year_id())
                                  .order_by(SchoolClass.grade, SchoolClass.letter)).all()
     form = UnlockForm()
@@ -264,14 +347,16 @@ def unlocks():
     if request.method == "POST":
         if form.validate():
             try:
-                service.open_days(current_user, form.school_class.data, form.first_day.data, form.last_day.data,
-                                  form.until.data, form.reason.data)
+                open_days(current_user, form.school_class.data, form.first_day.data, form.last_day.data,
+                          form.until.data, form.reason.data)
                 flash(_("The days are open for changes."), "ok")
-                return redirect(url_for("journal.unlocks"))
-            except service.JournalError as e:
+                return redirect(url_for("journal.unlocks"), 303)
+            except RegisterError as e:
                 db.session.rollback()
                 form.form_errors.append(e.message)
         status = 422
     rows = db.session.scalars(select(EditUnlock).order_by(EditUnlock.opened_at.desc()).limit(50)).all()
-    labels = {c.id: c.label for c in classes}
-    return render("journal/unlocks.html", status=status, form=form, rows=rows, labels=labels, now=clock.now())
+    labels = {c.id: c.label for c in db.session.scalars(select(SchoolClass).where(
+        SchoolClass.id.in_({r.class_id for r in rows if r.class_id} or {0})))}
+    return render("journal/unlocks.html", status=status, form=form, rows=rows, labels=labels, now=clock.now(),
+                  classes=classes)

@@ -28,6 +28,7 @@ class School(Base):
         CheckConstraint("topic_deadline_days >= 0 AND mark_deadline_days >= 0 AND test_mark_deadline_days >= 0"
                         " AND written_mark_deadline_days >= 0 AND period_mark_deadline_days >= 0"
                         " AND homework_deadline_minutes >= 0", name="deadlines"),
+        CheckConstraint("min_marks_for_period BETWEEN 0 AND 50", name="min_marks"),
     )
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     name_ru: Mapped[str] = mapped_column(String(300))
@@ -46,6 +47,8 @@ class School(Base):
     test_mark_deadline_days: Mapped[int] = mapped_column(Integer, default=3)
     written_mark_deadline_days: Mapped[int] = mapped_column(Integer, default=7)
     period_mark_deadline_days: Mapped[int] = mapped_column(Integer, default=2)
+    # The fewest current marks that justify a period mark (накопляемость); fewer gives the teacher a warning.
+    min_marks_for_period: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
     def name(self, lang: str) -> str:
         return getattr(self, f"name_{lang}", None) or self.name_ru

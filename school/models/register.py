@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer,
                         Numeric, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,7 +12,6 @@ from school.models.base import Base, max_length, one_of
 
 LESSON_STATES = ("held", "cancelled")
 ATTENDANCE_CODES = ("absent", "ill", "excused", "late")      # Н, Б, УП, ОП
-ATTENDANCE_REASONS = ("ill", "excused", "unexcused")          # the class teacher's correction
 PERIOD_MARK_KINDS = ("period", "year", "exam", "final")
 TOPIC_MAX = 500
 HOMEWORK_MAX = 2000
@@ -67,6 +66,7 @@ class Lesson(Base):
         CheckConstraint("number BETWEEN 0 AND 12", name="number_range"),
         max_length("topic", TOPIC_MAX), max_length("homework", HOMEWORK_MAX),
         one_of("state", LESSON_STATES),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
@@ -79,6 +79,7 @@ class Lesson(Base):
     state: Mapped[str] = mapped_column(String(10), default="held")
     topic_entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     homework_entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
 
     course = relationship("Course")
     work_kind: Mapped[WorkKind | None] = relationship()
@@ -134,7 +135,7 @@ class Mark(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
 
     lesson: Mapped[Lesson] = relationship()
     work_kind: Mapped[WorkKind] = relationship()
@@ -176,7 +177,7 @@ class Attendance(Base):
     reason_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(String(300))
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
 
     lesson: Mapped[Lesson] = relationship()
 
@@ -223,7 +224,7 @@ class PeriodMark(Base):
     code: Mapped[str] = mapped_column(String(10))
     set_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     set_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
 
 
 class PeriodMarkChange(Base):
@@ -238,5 +239,24 @@ class PeriodMarkChange(Base):
     period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id", ondelete="CASCADE"))
     old_code: Mapped[str | None] = mapped_column(String(10))
     new_code: Mapped[str | None] = mapped_column(String(10))
+    changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+LESSON_CHANGE_KINDS = ("substitution", "moved", "cancelled", "extra")
+
+
+class LessonChange(Base):
+    """Append-only log of the administration's changes of a lesson: substitutions today; moves, cancellations
+    and extra lessons come with the timetable."""
+    __tablename__ = "lesson_changes"
+    __table_args__ = (one_of("kind", LESSON_CHANGE_KINDS), max_length("reason", 300))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(15))
+    old_substitute_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    substitute_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(String(300))
     changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -12,8 +12,9 @@ from markupsafe import Markup
 
 from school import clock, week
 from school.i18n import as_locale
-from school.journal import service as journal
 from school.models import Course, Period, SchoolClass
+from school.register import scales
+from school.register.grid import grid
 from school.statements import service
 from school.statements.summary import Summary, summary
 
@@ -60,9 +61,9 @@ class Register:
 
 
 def register_document(course: Course, period: Period) -> str:
-    data = journal.grid(course, period)
+    data = grid(course, period)
     return render_template("statements/register.html", r=Register(course, period, data),
-                           kinds={k.id: k for k in journal.work_kinds()})
+                           kinds=scales.work_kinds_by_id())
 
 
 def summary_document(school_class: SchoolClass) -> tuple[str, Summary]:

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from school import clock, week
+from school import access, clock, week
 from school.access import allow, get_or_404, user_roles
 from school.extensions import db
 from school.htmx import render, wants_partial
-from school.journal import service as journal
 from school.models import Course, PaperStatement, SchoolClass
+from school.register import calendar
 from school.statements import bp, documents, pdf, service
 from school.statements.forms import ReturnForm
 
@@ -70,10 +70,10 @@ def index():
         rows = service.acknowledgements(klass, span)
         courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
         courses.sort(key=lambda c: (c.subject.name_ru, c.subgroup_id or 0))
-        periods = journal.periods_for(courses[0]) if courses else []
+        periods = calendar.periods_of(courses[0].school_class) if courses else []
     return render("statements/index.html", status=status, classes=classes, klass=klass, span=span, error=error,
                   include_all=_include_all(), rows=rows, courses=courses, periods=periods,
-                  current_period=journal.period_containing(periods, clock.today()) if periods else None,
+                  current_period=calendar.period_containing(periods, clock.today()) if periods else None,
                   writable=klass is not None and klass.class_teacher_id == current_user.id,
                   month=request.args.get("month", ""))
 
@@ -145,21 +145,19 @@ def record_return(statement_id: int):
 
 def _register_course(course_id) -> Course:
     course = get_or_404(Course, course_id)
-    roles = user_roles()
-    if not (course.teacher_id == current_user.id or course.school_class.class_teacher_id == current_user.id
-            or roles & {"admin", "director", "deputy"}):
+    if not (course.teacher_id == current_user.id or access.may_read_class(current_user, course.school_class)):
         abort(404)
     return course
 
 
 def _register(course_id: int) -> tuple[Course, str]:
     course = _register_course(course_id)
-    periods = journal.periods_for(course)
+    periods = calendar.periods_of(course.school_class)
     if not periods:
         abort(404)
     wanted = request.args.get("period")
     period = (next((p for p in periods if str(p.id) == wanted), None) if wanted
-              else journal.period_containing(periods, clock.today()))
+              else calendar.period_containing(periods, clock.today()))
     if period is None:
         abort(404)
     return course, documents.register_document(course, period)

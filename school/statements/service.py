@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 
-from school import clock, week
+from school import access, clock, week
 from school.extensions import db
-from school.journal import service as journal
 from school.models import DiaryView, Enrolment, PaperStatement, SchoolClass, Student, User
 from school.queries import current_year_id, school_settings
+from school.register.roster import RosterRow, roster
 
 # A statement is for a week or a month; a year at most keeps one request bounded.
 MAX_DAYS = 366
@@ -105,13 +105,13 @@ def year_classes(year_id: int | None = None) -> list[SchoolClass]:
 def classes_for(user: User, roles: frozenset[str]) -> list[SchoolClass]:
     """The classes whose statements a user may print: all for the administration, their own for a class teacher."""
     classes = year_classes()
-    if roles & {"admin", "director", "deputy"}:
+    if roles & access.ADMINISTRATION:
         return classes
     return [c for c in classes if c.class_teacher_id == user.id]
 
 
 def may_print_class(user: User, roles: frozenset[str], school_class: SchoolClass) -> bool:
-    return bool(roles & {"admin", "director", "deputy"}) or school_class.class_teacher_id == user.id
+    return access.may_read_class(user, school_class)
 
 
 # ---------------------------------------------------------------- statements
@@ -137,7 +137,7 @@ class Statement:
 
 def batch(school_class: SchoolClass, span: Span, include_all: bool = False) -> list[Student]:
     """The students of the class during the span, by surname: paper families only unless include_all."""
-    rows = journal.roster(school_class.id, None, span.first, span.last)
+    rows = roster(school_class.id, None, span.first, span.last)
     students = {s.id: s for s in db.session.scalars(select(Student).where(
         Student.id.in_([r.student_id for r in rows] or [0])))}
     return [students[r.student_id] for r in rows if include_all or students[r.student_id].delivery == "paper"]
@@ -211,7 +211,7 @@ def returned_count(student_id: int, span: Span) -> int:
 
 @dataclass
 class FamilyRow:
-    row: journal.RosterRow
+    row: RosterRow
     student: Student
     views: int                       # diary views of the span's weeks
     acknowledged: dt.datetime | None  # the last "I have read this week"
@@ -225,7 +225,7 @@ class FamilyRow:
 def acknowledgements(school_class: SchoolClass, span: Span) -> list[FamilyRow]:
     """Per student of the class: electronic views (DiaryView rows of the weeks in the span) and paper
     statements printed and returned for those days."""
-    rows = journal.roster(school_class.id, None, span.first, span.last)
+    rows = roster(school_class.id, None, span.first, span.last)
     ids = [r.student_id for r in rows] or [0]
     students = {s.id: s for s in db.session.scalars(select(Student).where(Student.id.in_(ids)))}
     first_monday = week.week_bounds(span.first)[0]

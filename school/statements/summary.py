@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from school.extensions import db
-from school.journal import service as journal
 from school.models import Course, Period, PeriodMark, SchoolClass, Subject
+from school.register.roster import RosterRow, roster
 
 YEARLY_KINDS = ("year", "exam", "final")
 # Widths of print.css (.summary): what is left of A4 landscape beside the names, and one column of each kind.
@@ -50,7 +50,7 @@ class Summary:
     school_class: SchoolClass
     periods: list[Period]
     subjects: list[Subject]
-    students: list[journal.RosterRow]
+    students: list[RosterRow]
     kinds: tuple[str, ...]                                  # the yearly columns shown
     cells: dict[tuple[int, int, str, int | None], str] = field(default_factory=dict)  # (student, subject, kind, n)
     marks: list[SummaryMark] = field(default_factory=list)
@@ -80,7 +80,7 @@ def summary(school_class: SchoolClass) -> Summary:
                                  .order_by(Period.number)).all()
     courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
     subjects = sorted({c.subject_id: c.subject for c in courses}.values(), key=lambda s: (s.name_ru, s.short))
-    students = journal.roster(school_class.id, None, year.first_day, year.last_day)
+    students = roster(school_class.id, None, year.first_day, year.last_day)
     names = {r.student_id: r.label for r in students}
     course_subject = {c.id: c.subject for c in courses}
     period_number = {p.id: p.number for p in periods}

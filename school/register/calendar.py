@@ -1,0 +1,59 @@
+"""Dates of the register: weeks, a class's reporting periods, the days a class is taught with marks."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from school.extensions import db
+from school.models import Course, Period, SchoolClass
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = monday(day)
+    return first, first + dt.timedelta(days=6)
+
+
+def parse_iso_week(value: str) -> dt.date | None:
+    """'2026-W48' -> that week's Monday; None when it is not a week."""
+    try:
+        year, week = value.split("-W")
+        if not 1900 <= int(year) <= 2100:  # a school's dates; beyond, date arithmetic overflows
+            return None
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    except (ValueError, AttributeError):
+        return None
+
+
+def iso_week(day: dt.date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def periods_of(school_class: SchoolClass) -> list[Period]:
+    """The reporting periods of the class's scheme in its year, in order."""
+    return db.session.scalars(select(Period).where(Period.year_id == school_class.year_id,
+                                                   Period.scheme == school_class.period_scheme)
+                              .order_by(Period.number)).all()
+
+
+def period_containing(periods: list[Period], day: dt.date) -> Period | None:
+    """The period holding the day; in a holiday the one before it; before the first, the first."""
+    for p in periods:
+        if p.first_day <= day <= p.last_day:
+            return p
+    before = [p for p in periods if p.last_day < day]
+    return before[-1] if before else (periods[0] if periods else None)
+
+
+def class_is_marked(school_class: SchoolClass, day: dt.date) -> bool:
+    """Grade 1 never; grade 2 from its marks_from date (001 п. 3.9)."""
+    return school_class.marks_from is not None and day >= school_class.marks_from
+
+
+def course_takes_marks(course: Course, day: dt.date) -> bool:
+    return course.attested and course.assessment != "unmarked" and class_is_marked(course.school_class, day)

@@ -1,0 +1,76 @@
+"""The teacher's grid as data: lessons across, students down, cells, and each row's figures — the same
+function (row_stats) gives the diary's forecast and the printed statement's average."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, select
+
+from school import grading
+from school.extensions import db
+from school.models import Attendance, Course, Lesson, Mark, Period, PeriodMark
+from school.queries import school_settings
+from school.register import scales
+from school.register.roster import roster
+
+
+@dataclass
+class RowStats:
+    count: int
+    average: Decimal | None
+    suggestion: str | None
+
+
+def row_stats(marks) -> RowStats:
+    """Count, weighted average and suggested period mark of marks (objects or rows with code and weight)."""
+    entries = scales.scale_entries()
+    values = [(entries[m.code].value if entries[m.code].counts_in_average else None, m.weight) for m in marks]
+    average = grading.weighted_average(values)
+    low, high = grading.scale_bounds(entries.values())
+    return RowStats(len(marks), average, grading.suggest(average, school_settings().round_up_from, low, high))
+
+
+def grid(course: Course, period: Period) -> dict:
+    """Everything the grid page shows for one course and period. Reads only: lessons are created by a saved
+    action (register.lessons.create_from_timetable), never by viewing."""
+    from school.register.marks import Cell
+
+    lessons = db.session.scalars(select(Lesson).where(
+        Lesson.course_id == course.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day)
+        .order_by(Lesson.day, Lesson.number)).all()
+    students = roster(course.class_id, course.subgroup_id, period.first_day, period.last_day)
+    lesson_ids = [les.id for les in lessons]
+    cells: dict[tuple[int, int], Cell] = {}
+    marks_by_student: dict[int, list[Mark]] = {}
+    if lesson_ids:
+        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)):
+            cells.setdefault((m.lesson_id, m.student_id), Cell()).marks.append(m)
+            marks_by_student.setdefault(m.student_id, []).append(m)
+        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids))):
+            cells.setdefault((a.lesson_id, a.student_id), Cell()).attendance = a
+    period_marks = {pm.student_id: pm for pm in db.session.scalars(select(PeriodMark).where(
+        PeriodMark.course_id == course.id, PeriodMark.kind == "period", PeriodMark.period_id == period.id))}
+    stats = {s.student_id: row_stats(marks_by_student.get(s.student_id, [])) for s in students}
+    return dict(lessons=lessons, students=students, cells=cells, stats=stats, period_marks=period_marks)
+
+
+def student_stats(course: Course, period: Period, student_id: int) -> RowStats:
+    rows = db.session.execute(select(Mark.code, Mark.weight).join(Lesson, Lesson.id == Mark.lesson_id).where(
+        Lesson.course_id == course.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day,
+        Mark.student_id == student_id)).all()
+    return row_stats(rows)
+
+
+def stats_around(course: Course, day: dt.date, student_id: int) -> RowStats | None:
+    """The row's figures for the period that holds `day`, in one query (a save's out-of-band answer)."""
+    period = select(Period.first_day, Period.last_day).where(
+        Period.year_id == course.year_id, Period.scheme == course.school_class.period_scheme,
+        Period.first_day <= day, Period.last_day >= day).subquery()
+    rows = db.session.execute(select(Mark.code, Mark.weight).join(Lesson, Lesson.id == Mark.lesson_id).join(
+        period, and_(Lesson.day >= period.c.first_day, Lesson.day <= period.c.last_day)).where(
+        Lesson.course_id == course.id, Mark.student_id == student_id)).all()
+    if not rows and not db.session.execute(select(period.c.first_day)).first():
+        return None
+    return row_stats(rows)

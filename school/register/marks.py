@@ -1,0 +1,209 @@
+"""A cell of the grid: a student's marks (up to three per lesson) and attendance at one lesson.
+
+save_cell is the one write of a cell: it checks the actor, the roster, the lesson's state, the edit window,
+the class's marks rules and the kind of work, then writes with compare-and-set versions and logs every change
+of a saved mark (000 Приложение 5 п. 3.8). It answers with everything the grid shows of the save."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from school import access, clock
+from school.extensions import db
+from school.models import Attendance, Lesson, Mark, MarkChange, User
+from school.models.register import COMMENT_MAX
+from school.queries import school_settings
+from school.register import calendar, rules, scales, versions
+from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
+from school.register.grid import RowStats, stats_around
+from school.register.roster import roster_row
+
+ATTENDANCE_ACTIONS = ("absent", "late", "ill", "excused")
+
+
+@dataclass
+class Cell:
+    marks: list[Mark] = field(default_factory=list)
+    attendance: Attendance | None = None
+
+    @property
+    def version(self) -> str:
+        """What a save must have seen: each mark slot's version, then the attendance's ("1.2-0")."""
+        by_slot = {m.slot: m.version for m in self.marks}
+        top = max(by_slot, default=1)
+        marks = ".".join(str(by_slot.get(slot, 0)) for slot in range(1, top + 1))
+        return f"{marks}-{self.attendance.version if self.attendance else 0}"
+
+
+def parse_version(value: str) -> tuple[dict[int, int], int]:
+    """"v1.v2-a" -> ({1: v1, 2: v2}, a); a malformed version is a refused save, never a 500."""
+    try:
+        marks, att = value.split("-")
+        slots = {i: int(v) for i, v in enumerate(marks.split("."), 1)}
+        return {s: v for s, v in slots.items() if v}, int(att)
+    except (ValueError, AttributeError):
+        raise RegisterError(_("Please correct the errors in the form.")) from None
+
+
+def cell_of(lesson_id: int, student_id: int) -> Cell:
+    """The cell's marks and attendance in one query."""
+    rows = db.session.execute(
+        select(Mark, Attendance).select_from(Lesson)
+        .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
+        .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
+        .where(Lesson.id == lesson_id).order_by(Mark.slot)).all()
+    cell = Cell()
+    cell.marks = [m for m, _a in rows if m is not None]
+    cell.attendance = next((a for _m, a in rows if a is not None), None)
+    return cell
+
+
+@dataclass
+class CellSave:
+    """What the grid shows after a save: the cell and the row's figures for the period."""
+    cell: Cell
+    stats: RowStats | None
+
+
+def reason_recorded_message() -> str:
+    return _("The class teacher has recorded the reason of this absence: ask them before changing it.")
+
+
+def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version: str, slot: int = 1,
+              work_kind_id: int | None = None, comment: str | None = None) -> CellSave:
+    """Set a mark (a scale code), an attendance code, or clear the cell. Raises RegisterError.
+    comment: None keeps the mark's comment; "" removes it."""
+    course = lesson.course
+    if not access.may_write_lesson(user, lesson):
+        raise Forbidden() if access.may_read_course(user, course) else NotFound()
+    row = roster_row(course, lesson.day, student_id)
+    if row is None:
+        raise NotFound()
+    if not row.enrolled(lesson.day):
+        raise RegisterError(_("%(name)s is not in this class on %(date)s.", name=row.label,
+                              date=format_date(lesson.day, "short")))
+    if lesson.state == "cancelled":
+        raise RegisterError(_("The lesson was cancelled: nothing can be entered for it."))
+    refusal = rules.edit_window_refusal(course, lesson.day)
+    if refusal:
+        raise RegisterError(refusal)
+    if slot not in (1, 2, 3):
+        raise RegisterError(_("Unknown mark position."))
+    seen_marks, seen_att = parse_version(version)
+    cell = cell_of(lesson.id, student_id)
+    now = clock.now()
+    try:
+        if action in ATTENDANCE_ACTIONS:
+            _set_attendance(user, lesson, student_id, cell, action, seen_att, now)
+        elif action == "clear":
+            _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now)
+        else:
+            _set_mark(user, lesson, student_id, cell, action, slot, seen_marks.get(slot, 0), work_kind_id,
+                      comment, now)
+        db.session.commit()
+    except (Conflict, IntegrityError):
+        # Lost the race: a retried save whose first attempt did arrive finds the cell as it wanted it.
+        db.session.rollback()
+        if not _already(cell_of(lesson.id, student_id), action, slot):
+            raise Conflict() from None
+    return CellSave(cell_of(lesson.id, student_id), stats_around(course, lesson.day, student_id))
+
+
+def _checked(result) -> None:
+    """A compare-and-set write that found no row with the version seen: someone else wrote first."""
+    if result.rowcount != 1:
+        raise Conflict()
+
+
+def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> None:
+    current = cell.attendance
+    if current is not None and current.reason and current.code != action:
+        raise RegisterError(reason_recorded_message())
+    if seen == 0:
+        db.session.add(Attendance(lesson_id=lesson.id, student_id=student_id, code=action, set_by=user.id,
+                                  set_at=now, version=versions.fresh()))
+        db.session.flush()
+        return
+    _checked(db.session.execute(
+        update(Attendance).where(Attendance.lesson_id == lesson.id, Attendance.student_id == student_id,
+                                 Attendance.version == seen)
+        .values(code=action, set_by=user.id, set_at=now, version=Attendance.version + 1)
+        .execution_options(synchronize_session=False)))
+
+
+def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> None:
+    """Backspace (slot 1) empties the cell; the picker's "second mark" clear takes that slot and after."""
+    for mark in [m for m in cell.marks if m.slot >= slot]:
+        _checked(db.session.execute(delete(Mark).where(Mark.id == mark.id,
+                                                       Mark.version == seen_marks.get(mark.slot, 0))
+                                    .execution_options(synchronize_session=False)))
+        _log_change(lesson, student_id, mark.slot, mark.code, None, user, now)
+    if slot == 1 and cell.attendance is not None:
+        if cell.attendance.reason:
+            raise RegisterError(reason_recorded_message())
+        _checked(db.session.execute(delete(Attendance).where(Attendance.id == cell.attendance.id,
+                                                             Attendance.version == seen_att)
+                                    .execution_options(synchronize_session=False)))
+
+
+def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, comment, now) -> None:
+    course = lesson.course
+    if comment is not None:
+        comment = comment.strip()
+        if len(comment) > COMMENT_MAX:
+            raise RegisterError(_("The comment is too long: at most %(n)d characters.", n=COMMENT_MAX))
+    if not course.attested:
+        raise RegisterError(_("This subject is taught without attestation: it takes no marks."))
+    if not calendar.course_takes_marks(course, lesson.day):
+        raise RegisterError(_("This class is taught without marks on this date: only attendance, topics and "
+                              "notes."))
+    if code not in scales.lesson_codes(course):
+        entry = scales.scale_entries().get(code)
+        if entry is not None and not entry.for_lesson:
+            raise RegisterError(_("«%(code)s» is given for a reporting period, not for a lesson.", code=code))
+        raise RegisterError(_("«%(code)s» is not a mark of this course.", code=code[:10]))
+    existing = next((m for m in cell.marks if m.slot == slot), None)
+    # A mark keeps its kind of work unless one is chosen; a new mark takes the lesson's.
+    kinds = scales.work_kinds_by_id()
+    kind_id = work_kind_id or (existing.work_kind_id if existing else None) or lesson.work_kind_id
+    if kind_id is None:
+        kind_id = next(k.id for k in kinds.values() if k.code == "answer")
+    if kind_id not in kinds:
+        raise RegisterError(_("Choose the kind of work for this mark."))
+    if seen == 0:
+        if slot > 1 and not any(m.slot == slot - 1 for m in cell.marks):
+            raise RegisterError(_("Give the first mark before a second one."))
+        db.session.add(Mark(lesson_id=lesson.id, student_id=student_id, slot=slot, scale=school_settings().scale,
+                            code=code, work_kind_id=kind_id, weight=kinds[kind_id].weight, comment=comment or None,
+                            author_id=user.id, created_at=now, updated_at=now, version=versions.fresh()))
+        db.session.flush()
+        return
+    if existing is None:
+        raise Conflict()
+    values = dict(code=code, work_kind_id=kind_id, weight=kinds[kind_id].weight, author_id=user.id, updated_at=now,
+                  version=Mark.version + 1)
+    if comment is not None:
+        values["comment"] = comment or None
+    _checked(db.session.execute(update(Mark).where(Mark.id == existing.id, Mark.version == seen).values(**values)
+                                .execution_options(synchronize_session=False)))
+    if existing.code != code or existing.work_kind_id != kind_id:
+        _log_change(lesson, student_id, slot, existing.code, code, user, now)
+
+
+def _already(cell: Cell, action: str, slot: int) -> bool:
+    mark = next((m for m in cell.marks if m.slot == slot), None)
+    if action in ATTENDANCE_ACTIONS:
+        return cell.attendance is not None and cell.attendance.code == action
+    if action == "clear":
+        return not any(m.slot >= slot for m in cell.marks) and (slot != 1 or cell.attendance is None)
+    return mark is not None and mark.code == action
+
+
+def _log_change(lesson, student_id, slot, old, new, user, now) -> None:
+    db.session.add(MarkChange(lesson_id=lesson.id, student_id=student_id, slot=slot, old_code=old, new_code=new,
+                              changed_by=user.id, changed_at=now,
+                              reason=_("entered by a substitute") if lesson.substitute_id == user.id else None))

@@ -1,0 +1,42 @@
+"""The edit window (001 п. 4.1.11): a teacher changes the register only within the school's window of days,
+or on days the administrator opened."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import exists, or_, select
+
+from school import clock
+from school.extensions import db
+from school.models import Course, EditUnlock
+from school.queries import school_settings
+
+
+def _opened(course: Course):
+    return (or_(EditUnlock.course_id == course.id, EditUnlock.class_id == course.class_id),
+            EditUnlock.until > clock.now())
+
+
+def edit_window_refusal(course: Course, day: dt.date) -> str | None:
+    """None when the day may be edited today; otherwise the translated reason."""
+    today = clock.today()
+    if day > today:
+        return _("This lesson is in the future: nothing can be entered yet.")
+    window = school_settings().edit_window_days
+    if (today - day).days <= window:
+        return None
+    if db.session.scalar(select(exists().where(*_opened(course), EditUnlock.first_day <= day,
+                                               EditUnlock.last_day >= day))):
+        return None
+    return _("The edit window of %(days)d days has closed for %(date)s. Ask the administrator to open this day.",
+             days=window, date=format_date(day, "short"))
+
+
+def editable_days(course: Course, days: Iterable[dt.date]) -> dict[dt.date, bool]:
+    """edit_window_refusal(...) is None for each day, with the opened days read once (the grid's columns)."""
+    today, window = clock.today(), school_settings().edit_window_days
+    unlocks = db.session.execute(select(EditUnlock.first_day, EditUnlock.last_day).where(*_opened(course))).all()
+    return {d: d <= today and ((today - d).days <= window or any(a <= d <= b for a, b in unlocks)) for d in days}
