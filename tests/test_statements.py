@@ -78,14 +78,19 @@ def test_electronic_families_are_printed_only_when_the_teacher_asks(app, auth, i
     assert r.status_code == 200
     pages = statement_sections(r.get_data(as_text=True))
     assert len(pages) == 1 and "Шевченко Тарас" in pages[0]
+    assert printed(app) == []  # viewing records nothing: the teacher confirms what was handed out
+    r = auth.post(f"/statements/classes/{ids['class5']}/printed?week={W48}", {})
+    assert r.status_code == 303
     assert printed(app) == [(shevchenko, dt.date(2026, 11, 23), dt.date(2026, 11, 29))]
 
     r = auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}&all=1")
     html = r.get_data(as_text=True)
     assert len(statement_sections(html)) == 4
     assert all(name in html for name in ("Аблаев Эмиль", "Иванов Иван", "Умерова Алие"))
-    # Printing the same week again refreshes the open rows instead of adding more.
-    auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}&all=1")
+    auth.post(f"/statements/classes/{ids['class5']}/printed?week={W48}&all=1", {})
+    assert len(printed(app)) == 4
+    # Recording the same week again refreshes the open rows instead of adding more.
+    auth.post(f"/statements/classes/{ids['class5']}/printed?week={W48}&all=1", {})
     assert len(printed(app)) == 4
 
 
@@ -176,7 +181,7 @@ def test_class_pdf_has_a_page_per_student_and_crimean_tatar_text(app, auth, ids)
     assert "Аблаев Эмиль" in first
     assert "Къыйметлер" in first and re.search("къ|гъ|нъ", first.lower())
     assert "23 ноябрь 2026" in first  # crh dates: nominative month
-    assert len(printed(app)) == 4
+    assert printed(app) == []  # a download records nothing
 
 
 def test_pdf_embeds_the_projects_font(app, auth, ids):
@@ -298,7 +303,7 @@ def test_cli_refuses_unclear_requests(runner, tmp_path, args):
 def test_class_teacher_records_a_signed_statement(app, auth, ids):
     set_student(app, ids["emil"], delivery="paper")
     auth.login("teacher")
-    auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}")
+    auth.post(f"/statements/classes/{ids['class5']}/printed?week={W48}", {})
     with app.app_context():
         paper_id = db.session.scalar(select(PaperStatement.id))
         db.session.add(DiaryView(user_id=ids["users"]["parent"], student_id=ids["other5"][0],

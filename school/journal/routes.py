@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from school import access, clock
@@ -157,8 +158,11 @@ def _lesson_form(lesson: Lesson, current: bool = False) -> LessonForm:
                   version=lesson.version)
     if current:
         form = LessonForm(formdata=None, data=values)
+    elif request.method == "POST":  # a field the author did not send keeps the lesson's own value
+        kept = MultiDict({k: "" if v is None else str(v) for k, v in values.items() if k not in request.form})
+        form = LessonForm(formdata=CombinedMultiDict([request.form, kept]))
     else:
-        form = LessonForm() if request.method == "POST" else LessonForm(data=values)
+        form = LessonForm(data=values)
     form.work_kind.choices = [SelectChoice(None, "—")] + [SelectChoice(k.id, k.name(chosen_language()))
                                                           for k in scales.work_kinds()]
     if lesson.course.teacher_id != current_user.id:  # a substitute: topic and homework, never the state
@@ -189,8 +193,10 @@ def edit_lesson(lesson_id: int):
         if not access.may_write_lesson(current_user, lesson):
             abort(403)
         if form.validate():
-            changes = {name: form[name].data for name in ("topic", "homework", "state") if name in form}
-            if "work_kind" in form:
+            # Only the fields the form sent: what the author did not send is never overwritten.
+            changes = {name: form[name].data for name in ("topic", "homework", "state")
+                       if name in form and name in request.form}
+            if "work_kind" in form and "work_kind" in request.form:
                 changes["work_kind_id"] = form.work_kind.data
             try:
                 lesson_service.update_lesson(current_user, lesson, changes, form.version.data)

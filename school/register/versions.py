@@ -2,7 +2,7 @@
 
 Every write of a mark, an attendance row, a period mark or a lesson header carries the version its author
 saw; the UPDATE or DELETE itself says `WHERE version = :seen`, so of two tablets that saw the same version
-exactly one changes the row. A row created anew starts from the clock in milliseconds rather than from 1:
+exactly one changes the row. A row created anew starts from the clock in microseconds rather than from 1:
 a mark deleted and given again never repeats a version a tablet may still hold (the ABA case)."""
 from __future__ import annotations
 
@@ -10,4 +10,4 @@ import time
 
 
 def fresh() -> int:
-    return int(time.time() * 1000)
+    return time.time_ns() // 1000

@@ -5,6 +5,7 @@ import io
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -80,10 +81,14 @@ def index():
 
 # ---------------------------------------------------------------- weekly statements
 
-def _class_batch(class_id: int):
+def _class_items(class_id: int):
     klass = _printable_class(class_id)
     span = _span()
-    items = service.statements(klass, span, _include_all())
+    return klass, span, service.statements(klass, span, _include_all())
+
+
+def _class_batch(class_id: int):
+    klass, span, items = _class_items(class_id)
     html = documents.statements_document([documents.Batch(klass, items)], span)
     return klass, span, items, html
 
@@ -91,19 +96,28 @@ def _class_batch(class_id: int):
 @bp.route("/classes/<int:class_id>")
 @allow(*CLASS_PRINTERS)
 def print_class(class_id: int):
-    _klass, span, items, html = _class_batch(class_id)
-    service.record_printed([s.student for s in items], span, current_user.id)
-    return html
+    """The statements to print; viewing them records nothing (the teacher confirms what was handed out)."""
+    return _class_batch(class_id)[3]
 
 
 @bp.route("/classes/<int:class_id>.pdf")
 @allow(*CLASS_PRINTERS)
 def class_pdf(class_id: int):
-    klass, span, items, html = _class_batch(class_id)
-    response = _pdf_response(html, f"statements-{klass.label}-{'-'.join(span.args().values())}.pdf")
-    if response.status_code == 200:
-        service.record_printed([s.student for s in items], span, current_user.id)
-    return response
+    klass, span, _items, html = _class_batch(class_id)
+    return _pdf_response(html, f"statements-{klass.label}-{'-'.join(span.args().values())}.pdf")
+
+
+@bp.route("/classes/<int:class_id>/printed", methods=["POST"])
+@allow(*CLASS_PRINTERS)
+def record_printed(class_id: int):
+    """The teacher confirms that the statements of these days were printed and handed out: one record per
+    student (a second confirmation of the same days refreshes the records not yet returned)."""
+    klass, span, items = _class_items(class_id)
+    service.record_printed([s.student for s in items], span, current_user.id)
+    flash(ngettext("A printed statement is recorded for %(num)d student.",
+                   "Printed statements are recorded for %(num)d students.", len(items)), "ok")
+    return redirect(url_for("statements.index", class_id=klass.id, **span.args(),
+                            **({"all": "1"} if _include_all() else {})), 303)
 
 
 def _form_span() -> service.Span | None:
