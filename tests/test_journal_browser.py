@@ -116,3 +116,146 @@ def test_a_save_lost_to_the_network_is_retried_not_dropped(app, ids, live_server
     # nothing is left waiting on the device
     assert page.evaluate(f"localStorage.getItem('defter-pending-{ids['math5']}')") == "{}"
     context.close()
+
+
+# ---------------------------------------------------------------- a real class on a tablet (issue 8 §8)
+
+TABLET = {"width": 1024, "height": 768}
+BAD = "rgb(164, 22, 26)"  # --bad: the colour of errors
+
+
+def _big_class(app, ids, n=22):
+    """A class of 26, as schools have them: the grid is taller than the screen. Lessons are added as rows
+    (not from the timetable): the closed 5 November, 23 November and today."""
+    from school.models import Enrolment, Person, Student
+    with app.app_context():
+        for i in range(n):
+            st = Student(person=Person(surname=f"Ученик{i:02d}", name="Тест"))
+            db.session.add(st)
+            db.session.flush()
+            db.session.add(Enrolment(student_id=st.id, class_id=ids["class5"], from_day=dt.date(2026, 9, 1)))
+        closed = Lesson(course_id=ids["math5"], day=dt.date(2026, 11, 5), number=2, state="held")
+        open_ = Lesson(course_id=ids["math5"], day=dt.date(2026, 11, 23), number=2, state="held")
+        db.session.add_all([closed, open_])
+        db.session.commit()
+        return closed.id, open_.id
+
+
+def _grid(browser, live_server, ids, viewport=TABLET, course=None):
+    context = browser.new_context(viewport=viewport, has_touch=True, locale="ru-RU")
+    page = context.new_page()
+    _login(page, live_server, "teacher")
+    page.goto(f"{live_server}/journal/courses/{course or ids['math5']}")
+    page.wait_for_selector("#grid")
+    return context, page
+
+
+def _saves(page):
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    return sent
+
+
+def test_a_locked_cell_says_why_and_who_can_open_it(app, ids, live_server, browser):
+    closed, _ = _big_class(app, ids)
+    context, page = _grid(browser, live_server, ids)
+    sent = _saves(page)
+    page.tap(f"#c{closed}-{ids['emil']}")
+    status = page.locator("#status")
+    assert "14" in status.inner_text() and "05.11.2026" in status.inner_text()
+    assert "администратор" in status.inner_text()
+    assert page.locator("#picker").is_hidden()
+    page.locator("#status").evaluate("el => el.textContent = ''")
+    page.keyboard.press("4")  # typing on it says the same
+    assert "05.11.2026" in status.inner_text()
+    page.wait_for_timeout(300)
+    assert sent == []
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "journal-locked-tablet.png"))
+    context.close()
+
+
+def test_a_description_is_not_an_error_and_an_error_goes_after_the_next_save(app, ids, live_server, browser):
+    context, page = _grid(browser, live_server, ids)
+    cell, other = f"#c{ids['lesson']}-{ids['emil']}", f"#c{ids['lesson']}-{ids['other5'][1]}"
+    page.tap(cell)
+    page.tap("#picker summary")
+    page.fill("#pk-comment", "у доски")
+    page.tap("#picker button[data-a='5']")
+    _settled(page)
+    page.tap(f"#c{ids['lesson']}-{ids['other5'][2]}")  # elsewhere, then back: the description is shown
+    page.keyboard.press("Escape")
+    page.tap(cell)
+    status = page.locator("#status")
+    assert "у доски" in status.inner_text()
+    assert status.get_attribute("class") != "err" and status.evaluate("el => getComputedStyle(el).color") != BAD
+    page.keyboard.press("Escape")
+
+    # a save the server refuses: said in red ...
+    page.route("**/journal/lessons/*/students/*", lambda route: route.fulfill(status=500, body="boom"))
+    page.focus(other)
+    page.keyboard.press("3")
+    page.wait_for_function("document.querySelector('#status').className === 'err'")
+    page.unroute("**/journal/lessons/*/students/*")
+    # ... and gone after the next successful one
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("4")
+    _settled(page)
+    assert status.get_attribute("class") != "err"
+    assert status.evaluate("el => getComputedStyle(el).color") != BAD
+    context.close()
+
+
+def test_the_lesson_form_opens_in_view_with_its_first_field_focused(app, ids, live_server, browser):
+    _, open_ = _big_class(app, ids)
+    context, page = _grid(browser, live_server, ids)
+    page.tap(f"#h{open_} a")
+    page.wait_for_selector("#panel form")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'topic'")
+    box = page.locator("#topic").bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= TABLET["height"]
+    page.screenshot(path=str(SHOTS / "journal-lesson-form-tablet.png"))
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [TABLET, {"width": 360, "height": 640}], ids=["tablet", "phone"])
+def test_the_picker_of_the_last_row_stays_on_the_screen(app, ids, live_server, browser, viewport):
+    _big_class(app, ids)
+    context, page = _grid(browser, live_server, ids, viewport)
+    last = page.locator("#grid tbody tr").last.locator(f"td[id^='c{ids['lesson']}-']")
+    last.scroll_into_view_if_needed()
+    last.tap()
+    page.wait_for_selector("#picker:not([hidden])")
+    box = page.locator("#picker").evaluate("el => { const r = el.getBoundingClientRect(); "
+                                           "return {top: r.top, left: r.left, bottom: r.bottom, right: r.right}; }")
+    assert box["top"] >= 0 and box["left"] >= 0
+    assert box["bottom"] <= viewport["height"] and box["right"] <= viewport["width"]
+    page.screenshot(path=str(SHOTS / f"journal-picker-last-row-{viewport['width']}.png"))
+    context.close()
+
+
+def test_grade_one_digits_say_there_are_no_marks_and_send_nothing(app, ids, live_server, browser):
+    from decimal import Decimal
+
+    from school.models import Course, Subject
+    with app.app_context():
+        subject = db.session.scalar(select(Subject).where(Subject.short == "math"))
+        course = Course(year_id=ids["year_id"], subject_id=subject.id, teacher_id=ids["users"]["teacher"],
+                        class_id=ids["class1"], hours_per_week=Decimal(4))
+        db.session.add(course)
+        db.session.flush()
+        lesson = Lesson(course_id=course.id, day=dt.date(2026, 11, 24), number=3, state="held")
+        db.session.add(lesson)
+        db.session.commit()
+        course_id = course.id
+    context, page = _grid(browser, live_server, ids, course=course_id)
+    sent = _saves(page)
+    page.locator("#grid td[id^=c]").first.focus()
+    page.keyboard.press("5")
+    assert "без отметок" in page.locator("#status").inner_text()
+    page.wait_for_timeout(300)
+    assert sent == []
+    page.keyboard.press("Space")  # the picker offers attendance only
+    assert page.locator("#picker button[data-a='absent']").is_visible()
+    assert page.locator("#picker button[data-a='5']").count() == 0
+    context.close()

@@ -16,6 +16,15 @@
       el.textContent = document.body.dataset.failedMsg || ""; el.className = "err";
     }
   });
+  // A date header's lesson form opens below the grid, out of sight on a tablet: bring it into view, ready to type.
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    var panel = e.detail.target;
+    if (!panel || panel.id !== "panel" || !panel.firstElementChild) return;
+    panel.scrollIntoView({ block: "start" });
+    var field = panel.querySelector(".has-error input, .has-error textarea, .has-error select") ||
+      panel.querySelector("input:not([type=hidden]), textarea, select");
+    if (field) field.focus({ preventScroll: true });
+  });
   var grid = document.getElementById("grid");
   if (!grid || grid.dataset.writable !== "1") { scrollToFocus(); return; }
   var twelve = grid.dataset.scale === "twelve";
@@ -28,12 +37,28 @@
   try { pending = JSON.parse(localStorage.getItem(store) || "{}"); } catch (e) { pending = {}; }
 
   function persist() { try { localStorage.setItem(store, JSON.stringify(pending)); } catch (e) { /* full or private */ } }
-  function status(text, bad) {
+  // The status line says three kinds of things: "err" (a save failed; it stays until the next successful save),
+  // "note" (why a tap or a key was refused) and "info" (what the focused cell holds); the last two give way
+  // to whatever comes next.
+  function status(text, kind) {
     var el = document.getElementById("status");
-    if (el) { el.textContent = text || ""; el.className = bad ? "err" : ""; }
+    if (el) { el.textContent = text || ""; el.className = kind === true ? "err" : (text && kind) || ""; }
+  }
+  function describe(td) {
+    var el = document.getElementById("status");
+    if (!el || el.className === "err") return;
+    status(td.classList.contains("err") ? "" : td.title, "info");
   }
   function isCell(td) { return td && td.tagName === "TD" && td.id.charAt(0) === "c"; }
   function editable(td) { return isCell(td) && !td.classList.contains("x"); }
+  var cols = grid.querySelector("colgroup") ? grid.querySelector("colgroup").children : [];
+  function column(td) { return cols[td.cellIndex] || null; }
+  function whyLocked(td) {
+    if (td.classList.contains("out")) return grid.dataset.outMsg;
+    var col = column(td);
+    return (col && col.dataset.lock) || "";
+  }
+  function takesMarks(td) { var col = column(td); return !(col && col.hasAttribute("data-nomarks")); }
   function cellUrl(id) {
     var p = id.slice(1).split("-");
     return grid.dataset.save.replace("/0/students/0", "/" + p[0] + "/students/" + p[1]);
@@ -48,6 +73,7 @@
     if (cur && cur !== td) cur.tabIndex = -1;
     cur = td; td.tabIndex = 0; td.focus();
     digits = "";
+    describe(td);
   }
   function move(td, dr, dc) {
     var tr = td.parentElement, row = tr, idx = td.cellIndex, next = null;
@@ -61,7 +87,7 @@
   }
 
   function save(td, action, slot, extra) {
-    if (!editable(td)) { status(td.title || grid.dataset.lockedMsg || "", true); return; }
+    if (!editable(td)) { status(whyLocked(td), "note"); return; }
     pending[td.id] = { action: action, slot: slot || 1, v: td.dataset.v, extra: extra || null };
     persist();
     td.classList.add("saving");
@@ -84,7 +110,7 @@
       p.v = td.dataset.v; persist(); send(id); return;
     }
     if (ok !== null) { delete pending[id]; persist(); }
-    if (td && cur && cur.id === id) { cur = td; td.tabIndex = 0; td.focus(); }
+    if (td && cur && cur.id === id) { cur = td; td.tabIndex = 0; td.focus(); if (ok) describe(td); }
   }
 
   document.body.addEventListener("htmx:afterRequest", function (e) {
@@ -117,14 +143,22 @@
     retryDelay = Math.min(retryDelay * 2, 30000);
   });
 
+  // Below the cell when it fits, above it when not (the lower rows), else as low as the screen allows;
+  // never past the screen's left or right edge.
   function openPicker(panel, anchor) {
     closePickers();
-    var r = anchor.getBoundingClientRect();
+    if (panel === picker) {
+      var marks = takesMarks(anchor);
+      Array.prototype.forEach.call(picker.querySelectorAll(".marks, .more, .slot2"), function (el) { el.hidden = !marks; });
+    }
     panel.hidden = false;
-    var top = window.scrollY + r.bottom + 4, left = window.scrollX + r.left;
-    var w = panel.offsetWidth;
-    if (left + w > window.scrollX + document.documentElement.clientWidth - 8) left = Math.max(8, window.scrollX + document.documentElement.clientWidth - w - 8);
-    panel.style.top = top + "px"; panel.style.left = left + "px";
+    var r = anchor.getBoundingClientRect(), de = document.documentElement, gap = 4, edge = 8;
+    var vw = de.clientWidth, vh = Math.min(window.innerHeight, de.clientHeight);
+    var w = panel.offsetWidth, h = panel.offsetHeight;
+    var top = r.bottom + gap;
+    if (top + h > vh - edge) top = r.top - gap - h >= edge ? r.top - gap - h : Math.max(edge, vh - edge - h);
+    var left = Math.max(edge, Math.min(r.left, vw - edge - w));
+    panel.style.top = (window.scrollY + top) + "px"; panel.style.left = (window.scrollX + left) + "px";
   }
   function closePickers() {
     if (picker) picker.hidden = true;
@@ -139,8 +173,9 @@
     var pbtn = e.target.closest("button[data-p]");
     if (pbtn && ppicker) { ppicker.dataset.sid = pbtn.dataset.p; openPicker(ppicker, pbtn); return; }
     var td = e.target.closest("td");
-    if (!editable(td)) { if (isCell(td) && td.title) status(td.title, true); return; }
+    if (!isCell(td)) return;
     focusCell(td);
+    if (!editable(td)) { closePickers(); status(whyLocked(td), "note"); return; }
     if (picker) openPicker(picker, td);
   });
   if (picker) picker.addEventListener("click", function (e) {
@@ -185,7 +220,8 @@
     else if (ABSENT[k]) { save(td, "absent", 1); }
     else if (LATE[k]) { save(td, "late", 1); }
     else if (k === "Escape") { closePickers(); }
-    else if (k === " " || k === "F2") { if (picker) openPicker(picker, td); }
+    else if (k === " " || k === "F2") { if (!editable(td)) status(whyLocked(td), "note"); else if (picker) openPicker(picker, td); }
+    else if (/^[0-9]$/.test(k) && editable(td) && !takesMarks(td)) { status(grid.dataset.noMarksMsg, "note"); }
     else if (/^[0-9]$/.test(k)) {
       digits += k;
       if (!twelve || digits.length === 2 || digits !== "1") { commitDigits(); }

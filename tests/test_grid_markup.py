@@ -1,0 +1,92 @@
+"""What the teacher's grid tells its script: why a column is locked, which columns take marks, and a picker
+that offers only what the server accepts."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from school.extensions import db
+from school.models import Enrolment, Person, SchoolClass, Student
+from tests.factory import TODAY
+from tests.test_journal import _grade1_course, add_lesson
+
+
+def _cols(html: str) -> list[str]:
+    """The <col> of each lesson column, in order (two for № and name before them, three after)."""
+    group = re.search(r"<colgroup>(.*?)</colgroup>", html, re.S).group(1)
+    return re.findall(r"<col\b[^>]*>", group)[2:-3]
+
+
+def _picker(html: str) -> str:
+    return re.search(r'<div id="picker".*?\n</div>', html, re.S).group(0)
+
+
+def test_grade_one_grid_offers_attendance_only(app, auth, ids):
+    course = _grade1_course(app, ids)
+    add_lesson(app, course, TODAY)
+    auth.login("teacher")
+    html = auth.client.get(f"/journal/courses/{course}").get_data(as_text=True)
+    picker = _picker(html)
+    assert 'data-a="absent"' in picker and 'data-a="clear"' in picker
+    assert not re.search(r'data-a="\d+"', picker)
+    assert "pk-kind" not in picker and "slot2" not in picker
+    assert all("data-nomarks" in c for c in _cols(html))
+    assert "В этом периоде класс обучается без отметок" in html  # the grid says so; so do the digits
+    assert 'data-no-marks-msg="В этот день класс обучается без отметок: можно отметить только посещаемость."' in html
+
+
+def test_grade_two_columns_take_marks_from_the_day_its_marks_start(app, auth, ids):
+    with app.app_context():
+        c2 = SchoolClass(year_id=ids["year_id"], grade=2, letter="Б", marks_from=dt.date(2026, 11, 20))
+        db.session.add(c2)
+        db.session.flush()
+        pupil = Student(person=Person(surname="Бойко", name="Уляна"))
+        db.session.add(pupil)
+        db.session.flush()
+        db.session.add(Enrolment(student_id=pupil.id, class_id=c2.id, from_day=dt.date(2026, 9, 1)))
+        db.session.commit()
+        c2_id = c2.id
+    course = _grade1_course(app, ids, class_id=c2_id)
+    add_lesson(app, course, dt.date(2026, 11, 19))
+    add_lesson(app, course, TODAY)
+    auth.login("teacher")
+    html = auth.client.get(f"/journal/courses/{course}").get_data(as_text=True)
+    assert re.search(r'data-a="5"', _picker(html))
+    before, after = _cols(html)
+    assert "data-nomarks" in before and "data-nomarks" not in after
+
+
+def test_locked_columns_say_why(app, auth, ids):
+    closed = add_lesson(app, ids["math5"], dt.date(2026, 11, 5), number=2)
+    future = add_lesson(app, ids["math5"], dt.date(2026, 11, 26), number=2)
+    cancelled = add_lesson(app, ids["math5"], dt.date(2026, 11, 23), number=2, state="cancelled")
+    with app.app_context():  # Иванов joined on 20 November
+        db.session.execute(Enrolment.__table__.update().where(Enrolment.student_id == ids["other5"][1])
+                           .values(from_day=dt.date(2026, 11, 20)))
+        db.session.commit()
+    auth.login("teacher")
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    heads = re.findall(r'<th id="h(\d+)"', html)
+    cols = dict(zip(map(int, heads), _cols(html)))
+    assert "14" in cols[closed] and "05.11.2026" in cols[closed] and "администратор" in cols[closed]
+    assert "ещё не состоялся" in cols[future]
+    assert "отменён" in cols[cancelled]
+    assert "data-lock" not in cols[ids["lesson"]]
+    assert re.search(rf'id="c{closed}-{ids["other5"][1]}"[^>]*class="x out"', html)
+    assert re.search(rf'id="c{closed}-{ids["emil"]}"[^>]*class="x"', html)
+
+
+def test_a_readers_grid_carries_no_locks(app, auth, ids):
+    add_lesson(app, ids["math5"], dt.date(2026, 11, 5), number=2)
+    auth.login("director")
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    assert "<colgroup>" not in html and 'id="picker"' not in html
+
+
+def test_a_cell_describes_its_marks_with_their_comments(app, auth, ids):
+    auth.login("teacher")
+    r = auth.post(f"/journal/lessons/{ids['lesson']}/students/{ids['emil']}",
+                  {"action": "5", "version": "0-0", "comment": "у доски"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    assert re.search(rf'id="c{ids["lesson"]}-{ids["emil"]}"[^>]*title="5: [^"]+ — у доски"', html)
