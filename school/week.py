@@ -10,6 +10,7 @@ from flask import g
 from sqlalchemy import func, or_, select
 
 from school.extensions import db
+from school.i18n import by_subject
 from school.journal import service
 from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
                            SubgroupMember, Subject, TimetableSlot, WorkKind)
@@ -228,11 +229,10 @@ def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
 
 
 def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
-    """The courses of the class that the student takes on that day, by subject name."""
+    """The courses of the class that the student takes on that day, by subject name in the reader's alphabet."""
     memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
     courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
-    return sorted(student_courses(student_id, school_class.id, day, courses, memberships),
-                  key=lambda c: c.subject.name_ru)
+    return by_subject(student_courses(student_id, school_class.id, day, courses, memberships))
 
 
 def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:

@@ -177,3 +177,181 @@ def test_the_students_home_on_a_weekend_shows_the_next_school_day(app, auth, cli
     auth.login("student")
     html = client.get("/").get_data(as_text=True)
     assert "Уроки: вторник, 1 декабря" in html and "Математика" in html and "упр. 7" in html
+
+
+# ---------------------------------------------------------------- 5. subgroups and subject order
+
+def test_sort_key_follows_the_ukrainian_alphabet():
+    from school.i18n import sort_key
+
+    names = ["Історія", "Інформатика", "Географія", "Ґрунтознавство", "Їжакознавство", "Етика", "Євроінтеграція",
+             "Иврит", "Дизайн", "Англійська мова", "Яхтинг"]
+    assert sorted(names, key=lambda t: sort_key(t, "uk")) == [
+        "Англійська мова", "Географія", "Ґрунтознавство", "Дизайн", "Етика", "Євроінтеграція", "Иврит",
+        "Інформатика", "Історія", "Їжакознавство", "Яхтинг"]
+
+
+def test_sort_key_follows_the_russian_and_crimean_tatar_alphabets():
+    from school.i18n import sort_key
+
+    assert sorted(["ёлка", "Ель", "Яблоко", "ежевика"], key=lambda t: sort_key(t, "ru")) == [
+        "ежевика", "Ель", "ёлка", "Яблоко"]
+    # гъ, дж, къ, нъ are letters after г, д, к, н; a space before any letter
+    assert sorted(["Къырымтатар тили", "Кимья", "Гъурбет", "Гузель", "Джогърафия", "Дин", "Рус тили",
+                   "Русча"], key=lambda t: sort_key(t, "crh")) == [
+        "Гузель", "Гъурбет", "Дин", "Джогърафия", "Кимья", "Къырымтатар тили", "Рус тили", "Русча"]
+
+
+def add_subjects(app, ids):
+    """Subjects whose Ukrainian order differs from the Russian one (and from the code points' order)."""
+    from decimal import Decimal
+
+    from school.models import Course, Subject
+    with app.app_context():
+        for short, ru, uk, crh in (("hist", "История", "Історія", "Тарих"),
+                                   ("geo", "География", "Географія", "Джогърафия"),
+                                   ("art", "Изобразительное искусство", "Образотворче мистецтво", "Ресим"),
+                                   ("soc", "Обществознание", "Суспільствознавство", "Джемиетшынаслыкъ")):
+            subject = Subject(short=short, name_ru=ru, name_uk=uk, name_crh=crh)
+            db.session.add(subject)
+            db.session.flush()
+            db.session.add(Course(year_id=ids["year_id"], subject_id=subject.id, class_id=ids["class5"],
+                                  teacher_id=ids["users"]["teacher2"], hours_per_week=Decimal(1)))
+        db.session.commit()
+
+
+def order_in(html: str, names: list[str]) -> list[str]:
+    return sorted(names, key=html.index)
+
+
+UK_ORDER = ["Географія", "Історія", "Математика", "Образотворче мистецтво", "Російська мова",
+            "Суспільствознавство"]
+
+
+@pytest.mark.parametrize("page", ["/marks", "/class"])
+def test_subjects_in_the_diary_are_in_the_readers_alphabet(app, auth, client, ids, page):
+    add_subjects(app, ids)
+    set_language(app, "student", "uk")
+    auth.login("student")
+    html = client.get(f"/diary/{ids['emil']}{page}").get_data(as_text=True)
+    html = html[html.index("<main"):]
+    assert order_in(html, UK_ORDER) == UK_ORDER
+    set_language(app, "student", "crh")
+    html = client.get(f"/diary/{ids['emil']}{page}").get_data(as_text=True)
+    crh = ["Джогърафия", "Джемиетшынаслыкъ"]  # дж after д; мие < миет … and Джем before Джог
+    html = html[html.index("<main"):]
+    assert order_in(html, crh) == ["Джемиетшынаслыкъ", "Джогърафия"]
+
+
+def test_subjects_on_the_statements_page_and_summary_are_in_the_readers_alphabet(app, auth, client, ids):
+    add_subjects(app, ids)
+    set_language(app, "teacher", "uk")
+    auth.login("teacher")
+    html = client.get(f"/statements/?class_id={ids['class5']}").get_data(as_text=True)
+    assert order_in(html, UK_ORDER) == UK_ORDER
+    html = client.get(f"/statements/classes/{ids['class5']}/summary").get_data(as_text=True)
+    assert order_in(html, UK_ORDER) == UK_ORDER
+
+
+def add_subgroup_course(app, ids, name: str) -> int:
+    from decimal import Decimal
+
+    from school.models import Course, Subgroup, Subject
+    with app.app_context():
+        subject = Subject(short="eng", name_ru="Английский язык", name_uk="Англійська мова", name_crh="Инглиз тили")
+        db.session.add(subject)
+        db.session.flush()
+        group = Subgroup(class_id=ids["class5"], subject_id=subject.id, name=name)
+        db.session.add(group)
+        db.session.flush()
+        course = Course(year_id=ids["year_id"], subject_id=subject.id, class_id=ids["class5"], subgroup_id=group.id,
+                        teacher_id=ids["users"]["teacher"], hours_per_week=Decimal(2))
+        db.session.add(course)
+        db.session.flush()
+        db.session.add(TimetableSlot(course_id=course.id, weekday=TODAY.isoweekday(), lesson_number=2,
+                                     valid_from=dt.date(2026, 9, 1)))
+        db.session.commit()
+        return course.id
+
+
+@pytest.mark.parametrize("language, shown", [("ru", "(1 группа)"), ("uk", "(група 1)"), ("crh", "(группа 1)")])
+def test_usual_subgroup_names_show_in_the_readers_language(app, auth, client, ids, language, shown):
+    add_subgroup_course(app, ids, "1 группа")
+    set_language(app, "teacher", language)
+    auth.login("teacher")
+    html = client.get("/").get_data(as_text=True)  # today's lessons of the teacher
+    assert shown in html
+    if language != "ru":
+        assert "1 группа" not in html
+
+
+def test_other_subgroup_names_show_as_typed(app, auth, client, ids):
+    from school.i18n import subgroup_label
+
+    with app.test_request_context():
+        assert subgroup_label("Группа Петрова") == "Группа Петрова"
+    add_subgroup_course(app, ids, "Мальчики")
+    set_language(app, "teacher", "uk")
+    auth.login("teacher")
+    assert "(хлопці)" in client.get("/").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- 8. the class teacher's attendance week
+
+def test_short_labels_come_from_the_localized_name():
+    from school.i18n import abbreviate
+
+    assert abbreviate("Математика") == "Матем."
+    assert abbreviate("Русский язык") == "Рус. язык"
+    assert abbreviate("Физическая культура") == "Физ. кул."
+    assert abbreviate("Беден тербиеси") == "Бед. тер."
+    assert abbreviate("Труд (технология)") == "Труд"
+    assert abbreviate("Химия") == "Химия"
+
+
+@pytest.mark.parametrize("language, heads", [("ru", ["1 · Матем."]), ("uk", ["1 · Матем."]),
+                                             ("crh", ["1 · Риязиет"])])
+def test_the_attendance_week_heads_are_subjects_in_the_readers_language(app, auth, client, ids, language, heads):
+    add_lesson(app, ids["rus5"], TODAY, number=2)
+    set_language(app, "teacher", language)
+    auth.login("teacher")  # the class teacher of 5-А
+    html = client.get(f"/journal/classes/{ids['class5']}/attendance").get_data(as_text=True)
+    heads = re.findall(r"<small>(.*?)</small>", html)
+    assert heads[0] == {"ru": "1 · Матем.", "uk": "1 · Матем.", "crh": "1 · Риязиет"}[language]
+    assert heads[1] == {"ru": "2 · Рус. язык", "uk": "2 · Рос. мова", "crh": "2 · Рус тили"}[language]
+    assert not any(code in html for code in ("· math<", "· rus<"))
+
+
+@pytest.mark.browser
+def test_the_reason_chooser_is_a_touch_target_that_shows_the_chosen_reason(app, ids, live_server, browser):
+    with app.app_context():
+        from school.models import Attendance
+        a = db.session.get(Attendance, ids["absence"])
+        a.reason, a.reason_by, a.reason_at = "ill", ids["users"]["teacher"], dt.datetime(2026, 11, 24, 12)
+        db.session.commit()
+    for day in range(23, 29):  # a full week: the columns are as narrow as the table allows
+        for number, course in ((2, ids["math5"]), (3, ids["rus5"])):
+            add_lesson(app, course, dt.date(2026, 11, day), number=number)
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="ru-RU")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "teacher")
+    page.fill("#password", "secret-pass")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/journal/classes/{ids['class5']}/attendance")
+    size = page.eval_on_selector(f"#r{ids['absence']} select", """s => {
+        const probe = document.createElement('span');
+        probe.style.font = getComputedStyle(s).font;
+        probe.textContent = s.options[s.selectedIndex].text;
+        document.body.appendChild(probe);
+        const css = getComputedStyle(s);
+        const inner = s.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
+        return {height: s.getBoundingClientRect().height, width: inner, text: probe.offsetWidth,
+                chosen: s.options[s.selectedIndex].text};
+    }""")
+    context.close()
+    assert size["chosen"] == "Н → Б"
+    assert size["height"] >= 44
+    # Chromium draws the arrow inside the content box (about 16 px): the chosen reason must fit beside it
+    assert size["width"] >= size["text"] + 16, size
