@@ -355,3 +355,43 @@ def test_the_reason_chooser_is_a_touch_target_that_shows_the_chosen_reason(app, 
     assert size["height"] >= 44
     # Chromium draws the arrow inside the content box (about 16 px): the chosen reason must fit beside it
     assert size["width"] >= size["text"] + 16, size
+
+
+# ---------------------------------------------------------------- 7. the summary statement names the class on every page
+
+def test_every_page_of_the_summary_statement_names_the_class(app, auth, client, ids):
+    from decimal import Decimal
+
+    from school.models import Course, Subject
+    from tests.test_statements import weasyprint_or_skip
+
+    pypdf = weasyprint_or_skip()
+    with app.app_context():  # enough subjects for several pages (seven fit on one)
+        for n in range(12):
+            subject = Subject(short=f"s{n}", name_ru=f"Предмет {n:02d}", name_uk=f"Предмет {n:02d}",
+                              name_crh=f"Дерс {n:02d}")
+            db.session.add(subject)
+            db.session.flush()
+            db.session.add(Course(year_id=ids["year_id"], subject_id=subject.id, class_id=ids["class5"],
+                                  teacher_id=ids["users"]["teacher2"], hours_per_week=Decimal(1)))
+        db.session.commit()
+    auth.login("teacher")
+    r = client.get(f"/statements/classes/{ids['class5']}/summary.pdf")
+    assert r.status_code == 200
+    import io
+    pages = pypdf.PdfReader(io.BytesIO(r.data)).pages
+    assert len(pages) >= 2
+    for page in pages:
+        assert "5-А" in page.extract_text()
+
+
+# ---------------------------------------------------------------- 6. Crimean Tatar words
+
+def test_the_essay_is_insha_in_crimean_tatar(app, ids):
+    """«Иншаат» is construction; the school word for сочинение is «инша» (reference data and the migration)."""
+    from school.models import WorkKind
+    from school.reference import WORK_KINDS
+
+    assert dict((code, crh) for code, _ru, _uk, crh, *_ in WORK_KINDS)["essay"] == "Инша"
+    with app.app_context():  # the test database is built by the migrations
+        assert db.session.scalar(select(WorkKind.name_crh).where(WorkKind.code == "essay")) == "Инша"
