@@ -5,11 +5,14 @@ our own table (I18N.md). Babel's cached Russian data is never mutated: we copy t
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from babel import Locale, localedata
 from babel.dates import parse_pattern
-from flask import request, session
+from flask import has_request_context, request, session
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 SUPPORTED = ("ru", "uk", "crh")
@@ -59,6 +62,8 @@ def as_locale(code: str) -> Locale:
 
 def chosen_language() -> str:
     """The user's stored language, else the session's choice, else Accept-Language, else Russian."""
+    if not has_request_context():  # the CLI and background work: Russian unless a locale is forced
+        return "ru"
     if current_user and current_user.is_authenticated:
         return current_user.language
     lang = session.get("lang")
@@ -91,3 +96,81 @@ def preload_wtforms_translations() -> None:
     """Flask-WTF reads WTForms' catalog from disk on every form; give it a cached one instead."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         request.wtforms_translations = _wtforms_translations(chosen_language())
+
+
+# Alphabets in their readers' order (no ICU here). Crimean Tatar's digraphs are letters of their own that
+# follow their first letter (г … гъ, д … дж, к … къ, н … нъ): one table for a native speaker to correct.
+ALPHABETS = {
+    "ru": "а б в г д е ё ж з и й к л м н о п р с т у ф х ц ч ш щ ъ ы ь э ю я",
+    "uk": "а б в г ґ д е є ж з и і ї й к л м н о п р с т у ф х ц ч ш щ ь ю я",
+    "crh": "а б в г гъ д дж е ё ж з и й к къ л м н нъ о п р с т у ф х ц ч ш щ ъ ы ь э ю я",
+}
+_LETTERS = {lang: {letter: i for i, letter in enumerate(alphabet.split())} for lang, alphabet in ALPHABETS.items()}
+_TOKENS = {lang: re.compile("|".join(sorted((re.escape(x) for x in letters), key=len, reverse=True)) + "|.", re.S)
+           for lang, letters in _LETTERS.items()}
+
+
+def sort_key(text: str, lang: str) -> tuple:
+    """Sorts text as a reader of lang expects: their alphabet's order (ё after е, not after я; і ї є ґ in their
+    Ukrainian places), case ignored; spaces and signs before letters, other scripts after."""
+    letters = _LETTERS.get(lang, _LETTERS["ru"])
+    folded = (text or "").casefold()
+    key = []
+    for token in _TOKENS.get(lang, _TOKENS["ru"]).findall(folded):
+        if token in letters:
+            key.append((2, letters[token]))
+        elif token.isalnum():
+            key.append((3, ord(token)))  # digits and Latin after the alphabet
+        else:
+            key.append((1, 0))  # a space or a sign: "Рус тили" before "Русский язык"
+    return tuple(key), folded
+
+
+def current_language() -> str:
+    """The language pages are being rendered in (a statement forces the family's language)."""
+    locale = get_locale()
+    return str(locale) if locale is not None and str(locale) in SUPPORTED else chosen_language()
+
+
+def by_subject(courses, lang: str | None = None) -> list:
+    """Courses (or anything with .subject) by subject name in the reader's alphabet."""
+    lang = lang or current_language()
+    return sorted(courses, key=lambda c: sort_key(c.subject.name(lang), lang))
+
+
+# Subgroups have one stored name; the usual ones are shown in the reader's language.
+_NUMBERED_GROUP = re.compile(r"\s*(\d+)\s*(?:-?\s*я\s*)?(?:под)?группа\s*", re.I)
+
+
+def subgroup_label(name: str) -> str:
+    """'1 группа' → 'група 1' in Ukrainian, '1 топ' in Crimean Tatar; мальчики/девочки likewise; any other
+    name as the school typed it."""
+    match = _NUMBERED_GROUP.fullmatch(name or "")
+    if match:
+        return _("group %(number)s", number=match[1])
+    known = {"мальчики": _("boys"), "девочки": _("girls")}
+    return known.get((name or "").strip().casefold(), name)
+
+
+_VOWELS = set("аеёиоуыэюяіїєaeiou")
+_NOT_CUT_AFTER = _VOWELS | set("ьъ'’-")
+
+
+def _cut(word: str, least: int) -> str:
+    """A word shortened after its first consonant at or past `least` letters: Математика → Матем."""
+    for end in range(least, len(word)):
+        if word[end - 1].casefold() not in _NOT_CUT_AFTER:
+            return word[:end] + "."
+    return word
+
+
+def abbreviate(name: str, longest: int = 8) -> str:
+    """A short column head from a localized name (Математика → Матем., Русский язык → Рус. яз., Беден тербиеси →
+    Бед. тер.): names up to `longest` letters stay whole; words in brackets and short joining words drop."""
+    name = re.sub(r"\s*\(.*?\)", "", name or "").strip()
+    if len(name) <= longest:
+        return name
+    words = [w for w in name.split() if len(w) > 2][:3] or name.split()
+    if len(words) == 1:
+        return _cut(words[0], 4)
+    return " ".join(w if len(w) <= 4 else _cut(w, 3 if i == 0 else 2) for i, w in enumerate(words))

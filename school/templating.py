@@ -9,7 +9,8 @@ from flask import request, url_for
 from flask_babel import format_date, format_decimal, format_time, get_locale
 
 from school import clock
-from school.i18n import LANGUAGE_NAMES, SUPPORTED, chosen_language, localized
+from school.i18n import (LANGUAGE_NAMES, SUPPORTED, abbreviate, by_subject, chosen_language, localized,
+                         subgroup_label)
 from school.queries import school_settings
 from school.register.attendance import short_labels
 
@@ -48,6 +49,9 @@ def init_app(app) -> None:
                                  today=clock.today, locale=get_locale,
                                  attendance_labels=short_labels)
 
+    app.jinja_env.filters["subgroup"] = subgroup_label
+    app.jinja_env.filters["abbreviate"] = abbreviate
+    app.jinja_env.filters["by_subject"] = by_subject
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["time"] = lambda t: format_time(t, "HH:mm") if t else ""
     app.jinja_env.filters["decimal"] = lambda n, fmt="0.00": format_decimal(n, fmt) if n is not None else ""

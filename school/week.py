@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from school.extensions import db
+from school.i18n import by_subject
 from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
                            SubgroupMember, Subject, TimetableSlot, WorkKind)
 from school.register import calendar, scales
@@ -27,6 +28,8 @@ class LessonItem:
     bell: BellTime | None
     marks: list[Mark] = field(default_factory=list)
     attendance: Attendance | None = None
+    # The course's previous lesson when it set homework: what is due for this one.
+    homework_due: Lesson | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -83,6 +86,7 @@ class _Classes:
     holidays: list[Holiday]
     bells: dict[int, BellTime]
     periods: list
+    before: dict[int, Lesson]    # per course, its last lesson held before the first day
 
 
 def _classes(class_ids: frozenset[int], first: dt.date, last: dt.date) -> _Classes:
@@ -103,8 +107,33 @@ def _classes(class_ids: frozenset[int], first: dt.date, last: dt.date) -> _Class
                                                      Holiday.last_day >= first)).all(),
             {b.number: b for b in db.session.scalars(select(BellTime))},
             db.session.execute(select(Period.year_id, Period.scheme, Period.first_day, Period.last_day).where(
-                Period.year_id.in_(year_ids))).all())
+                Period.year_id.in_(year_ids))).all(),
+            _last_lessons_before(course_ids, first))
     return memo[key]
+
+
+def _last_lessons_before(course_ids: list[int], first: dt.date) -> dict[int, Lesson]:
+    """Each course's last lesson before the first day that was not cancelled (one query for all courses)."""
+    latest = func.row_number().over(partition_by=Lesson.course_id,
+                                    order_by=(Lesson.day.desc(), Lesson.number.desc())).label("latest")
+    ranked = select(Lesson.id, latest).where(Lesson.course_id.in_(course_ids), Lesson.day < first,
+                                              Lesson.state != "cancelled").subquery()
+    return {les.course_id: les for les in db.session.scalars(
+        select(Lesson).join(ranked, ranked.c.id == Lesson.id).where(ranked.c.latest == 1))}
+
+
+def _homework_due(out: list[Day], before: dict[int, Lesson]) -> None:
+    """Fill homework_due: walking the days in order, each lesson gets the homework of its course's previous
+    lesson. A cancelled lesson passes it on to the next one; a lesson not yet recorded sets none."""
+    previous = dict(before)
+    for d in out:
+        for item in d.lessons:
+            if item.cancelled:
+                continue
+            last = previous.get(item.course.id)
+            if last is not None and last.homework:
+                item.homework_due = last
+            previous[item.course.id] = item.lesson
 
 
 def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
@@ -152,6 +181,7 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
             entry.lessons = sorted(items.values(), key=lambda i: (i.number, i.course.subject_id))
         out.append(entry)
         day += dt.timedelta(days=1)
+    _homework_due(out, shared.before)
     return out
 
 
@@ -165,11 +195,10 @@ def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
 
 
 def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
-    """The courses of the class that the student takes on that day, by subject name."""
+    """The courses of the class that the student takes on that day, by subject name in the reader's alphabet."""
     memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
     courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
-    return sorted(student_courses(student_id, school_class.id, day, courses, memberships),
-                  key=lambda c: c.subject.name_ru)
+    return by_subject(student_courses(student_id, school_class.id, day, courses, memberships))
 
 
 def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:

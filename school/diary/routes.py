@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
@@ -71,31 +72,49 @@ def week_page(student_id: int):
     return _week_page(student, students)
 
 
-def _week_page(student: Student, students: list[Student]):
+def _week_title(monday: dt.date, current: dt.date) -> str:
+    if monday == current:
+        return _("This week")
+    if monday == current + dt.timedelta(days=7):
+        return _("Next week")
+    if monday == current - dt.timedelta(days=7):
+        return _("Last week")
+    return _("The week of %(first)s – %(last)s", first=format_date(monday, "d MMM"),
+             last=format_date(monday + dt.timedelta(days=6), "d MMM y"))
+
+
+def _week_page(student: Student, students: list[Student], status: int = 200):
     monday = _week_start()
     sunday = monday + dt.timedelta(days=6)
+    current = week.week_bounds(clock.today())[0]
     days = week.days(student.id, monday, sunday)
-    view = DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday, viewed_at=clock.now())
-    db.session.add(view)
-    db.session.commit()
+    if status == 200:  # a refused acknowledgement re-shows the week without counting it as a view
+        db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday,
+                                 viewed_at=clock.now()))
+        db.session.commit()
     acknowledged = db.session.scalar(select(DiaryView.acknowledged_at).where(
         DiaryView.user_id == current_user.id, DiaryView.student_id == student.id, DiaryView.week_start == monday,
         DiaryView.acknowledged_at.is_not(None)).limit(1))
     ctx = _common(student, students, "week")
-    return render("diary/week.html", days=[d for d in days if d.date.weekday() < 6 or d.lessons], monday=monday,
-                  sunday=sunday, prev_week=week.iso_week(monday - dt.timedelta(days=7)),
+    return render("diary/week.html", status=status, days=[d for d in days if d.date.weekday() < 6 or d.lessons],
+                  monday=monday, sunday=sunday, prev_week=week.iso_week(monday - dt.timedelta(days=7)),
                   next_week=week.iso_week(monday + dt.timedelta(days=7)), this_week=week.iso_week(monday),
+                  week_title=_week_title(monday, current), future=monday > current,
                   totals=week.totals(days), acknowledged=acknowledged, ack_form=AckForm(), **ctx)
 
 
 @bp.route("/<int:student_id>/acknowledge", methods=["POST"])
 @allow(*FAMILY, write=("parent",))
 def acknowledge(student_id: int):
-    student, _students = student_or_404(student_id)
+    student, students = student_or_404(student_id)
     monday = _week_start()
     form = AckForm()
     if not form.validate():
         abort(400)
+    if monday > week.week_bounds(clock.today())[0]:
+        # Nothing of a week to come can have been read yet; the current week may be confirmed as it goes.
+        flash(_("A week that has not begun cannot be confirmed yet."), "error")
+        return _week_page(student, students, status=422)
     db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday,
                              viewed_at=clock.now(), acknowledged_at=clock.now()))
     db.session.commit()

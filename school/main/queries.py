@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import and_, func, or_, select
 
+from school import week
 from school.extensions import db
 from school.models import (BellTime, Course, Enrolment, Guardianship, Lesson, Mark, SchoolClass, StaffRole, Student,
                            TimetableSlot, User)
@@ -42,6 +43,12 @@ def teacher_day(user_id: int, day: dt.date) -> list[dict]:
 def current_class(student_id: int, day: dt.date) -> SchoolClass | None:
     return db.session.scalar(select(SchoolClass).join(Enrolment, Enrolment.class_id == SchoolClass.id)
                              .where(Enrolment.student_id == student_id, enrolled_on(day)))
+
+
+def next_school_day(student_id: int, day: dt.date, horizon: int = 21) -> week.Day | None:
+    """The day's lessons, or those of the next day that has any (after a weekend or the holidays), from the
+    diary's own data path."""
+    return next((d for d in week.days(student_id, day, day + dt.timedelta(days=horizon)) if d.lessons), None)
 
 
 def children_of(person_id: int, day: dt.date) -> list[tuple[Student, SchoolClass | None]]:

@@ -27,7 +27,10 @@ def home():
     if "parent" in roles:
         context["children"] = queries.children_of(current_user.person_id, day)
     if "student" in roles and current_user.person.student:
-        context["own_class"] = queries.current_class(current_user.person.student.id, day)
+        student_id = current_user.person.student.id
+        context["own_class"] = queries.current_class(student_id, day)
+        context["own_student_id"] = student_id
+        context["school_day"] = queries.next_school_day(student_id, day)
     if roles & {"admin", "director", "deputy", "secretary"}:
         context["overview"] = queries.school_overview(current_year_id(), day)
     return render("main/home.html", **context)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from school import access, clock, week
 from school.access import allow, get_or_404, user_roles
 from school.extensions import db
+from school.i18n import current_language, sort_key
 from school.htmx import render, wants_partial
 from school.models import Course, PaperStatement, SchoolClass
 from school.register import calendar
@@ -70,7 +71,8 @@ def index():
     if klass is not None:
         rows = service.acknowledgements(klass, span)
         courses = db.session.scalars(select(Course).where(Course.class_id == klass.id)).all()
-        courses.sort(key=lambda c: (c.subject.name_ru, c.subgroup_id or 0))
+        lang = current_language()
+        courses.sort(key=lambda c: (sort_key(c.subject.name(lang), lang), c.subgroup_id or 0))
         periods = calendar.periods_of(courses[0].school_class) if courses else []
     return render("statements/index.html", status=status, classes=classes, klass=klass, span=span, error=error,
                   include_all=_include_all(), rows=rows, courses=courses, periods=periods,

@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from school import access, clock, week
 from school.extensions import db
+from school.i18n import sort_key
 from school.models import DiaryView, Enrolment, PaperStatement, SchoolClass, Student, User
 from school.queries import current_year_id, school_settings
 from school.register.roster import RosterRow, roster
@@ -154,7 +155,9 @@ def statement(student: Student, school_class: SchoolClass, span: Span) -> Statem
     averages = []
     if mine:
         ref = up_to_today[-1].date if up_to_today else today
-        averages = week.averages(student.id, school_class, min(ref, today))
+        lang = student.statement_language
+        averages = sorted(week.averages(student.id, school_class, min(ref, today)),
+                          key=lambda a: sort_key(a.subject.name(lang), lang))  # in the family's language
     return Statement(student, school_class, span, shown, week.totals(shown), averages)
 
 

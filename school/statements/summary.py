@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from school.extensions import db
+from school.i18n import current_language, sort_key
 from school.models import Course, Period, PeriodMark, SchoolClass, Subject
 from school.register.roster import RosterRow, roster
 
@@ -79,7 +80,9 @@ def summary(school_class: SchoolClass) -> Summary:
                                                       Period.scheme == school_class.period_scheme)
                                  .order_by(Period.number)).all()
     courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
-    subjects = sorted({c.subject_id: c.subject for c in courses}.values(), key=lambda s: (s.name_ru, s.short))
+    lang = current_language()
+    subjects = sorted({c.subject_id: c.subject for c in courses}.values(),
+                      key=lambda s: (sort_key(s.name(lang), lang), s.short))
     students = roster(school_class.id, None, year.first_day, year.last_day)
     names = {r.student_id: r.label for r in students}
     course_subject = {c.id: c.subject for c in courses}
