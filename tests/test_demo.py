@@ -284,6 +284,67 @@ def test_cli_refuses_an_existing_school_without_reset(built):
         db.session.remove()
 
 
+@pytest.mark.parametrize("lang, words", [
+    ("ru", ["Демо-входы, у всех пароль «demo»:", "классный руководитель 5-А: Морозова Татьяна Николаевна"]),
+    ("uk", ["Демо-входи, у всіх пароль «demo»:", "класний керівник 5-А: Морозова Татьяна Николаевна"]),
+    ("crh", ["Демо къулланыджылары, эписининъ пароли «demo»:", "5-А сыныф оджасы: Морозова Татьяна Николаевна"]),
+])
+def test_cli_prints_the_logins_in_its_language(built, lang, words):
+    result = built[0].test_cli_runner().invoke(args=["school", "--lang", lang, "demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    for word in words:
+        assert word in result.output
+    assert "demo-reset" in result.output             # how to build it again for another date
+
+
+def test_rebuild_builds_the_demo_again_for_another_day_and_only_the_demo(built):
+    app = built[0]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["school", "--lang", "ru", "demo", "--rebuild", "--today", "2026-10-05"])
+    assert result.exit_code == 0, result.output
+    assert "Демо-школа построена по 2026-10-05" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.max(Lesson.day))) == dt.date(2026, 10, 5)
+        user("admin").person.surname = "Директорова"          # now it is somebody's real school
+        db.session.commit()
+    result = runner.invoke(args=["school", "--lang", "ru", "demo", "--rebuild", "--today", DAY.isoformat()])
+    assert result.exit_code == 1 and "только демо-школу" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.max(Lesson.day))) == dt.date(2026, 10, 5)
+        user("admin").person.surname = demo.DEMO_ADMIN_SURNAME
+        db.session.commit()
+    result = runner.invoke(args=["school", "demo", "--rebuild", "--today", DAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.max(Lesson.day))) == DAY
+        db.session.remove()
+
+
+def test_rebuild_refuses_a_database_with_users_but_no_school(tmp_path):
+    from school.reference import install
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "a.sqlite3"),
+                      "SECRET_KEY": "test"})
+    with app.app_context():
+        db.create_all()
+        install(db.session.connection())
+        db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["school", "create-admin", "--username", "boss", "--password", "longpassword"]
+                         ).exit_code == 0
+    result = runner.invoke(args=["school", "--lang", "uk", "demo", "--rebuild", "--today", DAY.isoformat()])
+    assert result.exit_code == 1 and "лише демо-школу" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_bad_date_is_a_usage_error(built):
+    result = built[0].test_cli_runner().invoke(args=["school", "--lang", "crh", "demo", "--today", "24.11.2026"])
+    assert result.exit_code == 2 and "Тарихны YYYY-MM-DD шекилинде бильдиринъиз." in result.output
+
+
 @pytest.mark.parametrize("username", ["admin", "director", "teacher", "parent", "student"])
 def test_demo_logins_open_their_home_page(built, monkeypatch, username):
     monkeypatch.setenv("DEFTER_TODAY", DAY.isoformat())

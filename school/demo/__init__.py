@@ -14,9 +14,11 @@ from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import func, insert, select, text
 
 from school.extensions import db
+from school.i18n import as_locale
 from school.models import (AcademicYear, Attendance, Base, BellTime, Course, DiaryView, Enrolment, Guardianship,
                            Holiday, Lesson, Mark, MarkChange, PaperStatement, Period, PeriodMark, Person, PlanItem,
                            SchoolClass, StaffRole, Student, Subgroup, SubgroupMember, Subject,
@@ -28,12 +30,15 @@ PASSWORD = "demo"
 # print_logins(only_if_present=True) advertises the logins only when `admin` is this demo person.
 DEMO_ADMIN_SURNAME = "Сейтаблаев"
 
+# The logins print_logins() shows: username, who it is (to translate), the person's names in it.
 LOGINS = (
-    ("admin", "administrator of the register: Сейтаблаев Рефат Энверович"),
-    ("director", "director, reads everything: Бойко Валентина Николаевна"),
-    ("teacher", "mathematics in 5-А, 5-Б and 6-А, class teacher of 5-А: Морозова Татьяна Николаевна"),
-    ("parent", "mother of Эмиль (5-А) and Алие (8-А): Аблаева Эльмира Рустемовна"),
-    ("student", "student of 8-А, daughter of `parent`: Аблаева Алие Ленуровна"),
+    ("admin", _l("administrator of the register: %(person)s"), dict(person="Сейтаблаев Рефат Энверович")),
+    ("director", _l("director, reads everything: %(person)s"), dict(person="Бойко Валентина Николаевна")),
+    ("teacher", _l("mathematics in 5-А, 5-Б and 6-А, class teacher of 5-А: %(person)s"),
+     dict(person="Морозова Татьяна Николаевна")),
+    ("parent", _l("mother of %(son)s (5-А) and %(daughter)s (8-А): %(person)s"),
+     dict(son="Эмиль", daughter="Алие", person="Аблаева Эльмира Рустемовна")),
+    ("student", _l("student of 8-А, daughter of `parent`: %(person)s"), dict(person="Аблаева Алие Ленуровна")),
 )
 
 # ---------------------------------------------------------------------------------------------------------
@@ -185,7 +190,7 @@ def build(day: dt.date, reset: bool = False) -> dict[str, int]:
             db.session.execute(table.delete())
         _reset_sequences()
     install(db.session.connection())
-    taken = db.session.scalars(select(User.username).where(User.username.in_([u for u, _ in LOGINS]))).all()
+    taken = db.session.scalars(select(User.username).where(User.username.in_([login[0] for login in LOGINS]))).all()
     if taken:
         raise RuntimeError(f"logins {', '.join(sorted(taken))} already exist; build the demo with reset=True")
     counts = _Builder(day).run()
@@ -194,17 +199,22 @@ def build(day: dt.date, reset: bool = False) -> dict[str, int]:
     return counts
 
 
-def print_logins(echo, only_if_present: bool = False) -> None:
-    """Echo the demo logins; with only_if_present, only when this database is the demo school."""
-    if only_if_present:
-        surname = db.session.scalar(select(Person.surname).join(User, User.person_id == Person.id)
-                                    .where(User.username == "admin"))
-        if surname != DEMO_ADMIN_SURNAME:
-            return
-    echo(f"Demo logins, all with the password «{PASSWORD}»:")
-    width = max(len(u) for u, _ in LOGINS)
-    for username, who in LOGINS:
-        echo(f"  {username:<{width}}  {who}")
+def is_demo_school() -> bool:
+    """Whether this database holds the demo school: its `admin` login is the demo's administrator."""
+    surname = db.session.scalar(select(Person.surname).join(User, User.person_id == Person.id)
+                                .where(User.username == "admin"))
+    return surname == DEMO_ADMIN_SURNAME
+
+
+def print_logins(echo, only_if_present: bool = False, lang: str = "ru") -> None:
+    """Echo the demo logins in `lang`; with only_if_present, only when this database is the demo school."""
+    if only_if_present and not is_demo_school():
+        return
+    with force_locale(as_locale(lang)):
+        echo(gettext("Demo logins, all with the password «%(password)s»:", password=PASSWORD))
+        width = max(len(login[0]) for login in LOGINS)
+        for username, who, names in LOGINS:
+            echo(f"  {username:<{width}}  {who % names}")
 
 
 # ---------------------------------------------------------------------------------------------------------
