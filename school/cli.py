@@ -96,6 +96,11 @@ class _Command(_Localized, click.Command):
 class SchoolGroup(_Localized, AppGroup):
     command_class = _Command
 
+    def get_short_help_str(self, limit: int = 45) -> str:
+        # Listed by `flask --help`, before this group chooses a language: the environment's one.
+        with force_locale(as_locale(environment_language())):
+            return super().get_short_help_str(limit)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Chosen before parsing: --help is handled while the group's arguments are parsed, before --lang's own
         # turn, and it must already speak the language. Flask pushes the app context for `flask school`;

@@ -126,3 +126,15 @@ def test_counts_of_the_demo_build_use_each_languages_plurals(app, lang, counts):
     with app.app_context(), force_locale(as_locale(lang)):
         for n, text in counts.items():
             assert _counted({"lessons": n}) == text
+
+
+@pytest.mark.parametrize("locale, words", [("uk_UA.UTF-8", "Команди адміністрування Defter"),
+                                           (None, "Команды администрирования Defter")])
+def test_flask_help_lists_the_group_in_the_environments_language(app, locale, words):
+    """`flask --help` shows the group's short help outside the group's own locale (and outside a request)."""
+    from flask.cli import FlaskGroup
+
+    result = app.test_cli_runner().invoke(FlaskGroup(create_app=lambda: app), args=["--help"],
+                                          env={**NO_LOCALE, "LANG": locale})
+    assert result.exit_code == 0, result.output
+    assert words in result.output
