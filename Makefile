@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
+# `make run PORT=8000` (or HOST=0.0.0.0 to be reachable from other machines).
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
-.PHONY: run test bench install translations extract update-translations check-translations clean
+.PHONY: run demo-reset test bench install translations extract update-translations check-translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +24,13 @@ translations: install
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) school demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# `make run` keeps the demo it built first; this builds it again for DEFTER_TODAY (or today). It refuses a
+# database that holds another school or its users.
+demo-reset: install translations
+	$(FLASK) db upgrade
+	$(FLASK) school demo --rebuild
 
 test: install translations
 	$(PY) -m pytest -q

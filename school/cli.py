@@ -1,35 +1,157 @@
-"""`flask school …` commands."""
+"""`flask school …` commands, in Russian, Ukrainian or Crimean Tatar.
+
+The language: `flask school --lang uk …`, else the environment's locale, else Russian. The whole command runs
+inside Flask-Babel's force_locale, so its messages (`_`), its help (`_l`, rendered when shown) and the
+translated errors of the domain speak that language.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
-from sqlalchemy import select
+from flask import current_app
+from flask.cli import AppGroup, ScriptInfo
+from flask_babel import force_locale, format_decimal, gettext as _, lazy_gettext as _l, ngettext
+from sqlalchemy import func, select
 
 from school.extensions import db
+from school.i18n import SUPPORTED, as_locale
 
-school_cli = AppGroup("school", help="Defter administration commands.")
+# Click's own words on our help screens, through our catalogs ("Usage:" is written by write_usage).
+_HEADINGS = {"Options": _l("Options"), "Commands": _l("Commands")}
 
 
-@school_cli.command("create-admin")
-@click.option("--username", prompt=True)
-@click.option("--surname", default="Администратор")
-@click.option("--name", default="Школы")
-@click.password_option()
+def environment_language(environ: Mapping[str, str] = os.environ) -> str:
+    """The language of the environment's locale, read as POSIX does (the first set of LC_ALL, LC_MESSAGES,
+    LANG): uk_UA.UTF-8 -> uk, crh_UA -> crh; anything else (ru_RU, C, en_US, nothing) -> ru, the default."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            code = value.partition(".")[0].partition("@")[0].partition("_")[0].lower()
+            return code if code in SUPPORTED else "ru"
+    return "ru"
+
+
+def requested_language(args: list[str]) -> str | None:
+    """The value of --lang among the group's own arguments (those before the command's name), if valid."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        elif arg.startswith("-"):
+            continue
+        else:
+            return None                               # the command's name: what follows is its own
+        return value if value in SUPPORTED else None  # an invalid value gets click's error, below
+    return None
+
+
+class _Formatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix=_("Usage:") + " " if prefix is None else prefix)
+
+    def section(self, name: str):
+        return super().section(str(_HEADINGS.get(name, name)))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Option(click.Option):
+    """Translates its help when shown: click.Option would clean a lazy help up into English at import."""
+
+    def __init__(self, *args, help=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy_help = help
+
+    @property
+    def help(self) -> str | None:
+        return None if self._lazy_help is None else str(self._lazy_help)
+
+    @help.setter
+    def help(self, value) -> None:
+        self._lazy_help = value
+
+
+class _Localized:
+    context_class = _Context
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:                        # asked for while parsing and again when shown
+            option.help = _("Show this message and exit.")
+        return option
+
+
+class _Command(_Localized, click.Command):
+    pass
+
+
+class SchoolGroup(_Localized, AppGroup):
+    command_class = _Command
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        # Listed by `flask --help`, before this group chooses a language: the environment's one.
+        with force_locale(as_locale(environment_language())):
+            return super().get_short_help_str(limit)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Chosen before parsing: --help is handled while the group's arguments are parsed, before --lang's own
+        # turn, and it must already speak the language. Flask pushes the app context for `flask school`;
+        # the test runner does not.
+        if not current_app:
+            ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+        lang = requested_language(args) or environment_language()
+        ctx.meta["school.lang"] = lang
+        ctx.with_resource(force_locale(as_locale(lang)))
+        try:
+            return super().parse_args(ctx, args)
+        except BaseException:
+            ctx.close()                               # click does not close a context whose parsing failed
+            raise
+
+
+def option(*names: str, **attrs):
+    return click.option(*names, cls=_Option, **attrs)
+
+
+def language() -> str:
+    return click.get_current_context().meta["school.lang"]
+
+
+school_cli = SchoolGroup(
+    "school",
+    help=_l("Defter administration commands. They speak the language given by --lang, else the language of "
+            "the environment's locale (LC_ALL, LC_MESSAGES, LANG: uk_UA.UTF-8 is Ukrainian, crh_UA Crimean "
+            "Tatar), else Russian, the school's default."),
+    params=[_Option(["--lang"], type=click.Choice(SUPPORTED), expose_value=False,
+                    help=_l("Language of the messages: ru, uk or crh (default: the environment's locale, "
+                            "else ru)."))])
+
+
+@school_cli.command("create-admin",
+                    help=_l("Create the first administrator (or give an existing login the administrator role)."))
+@option("--username", prompt=_l("Username"), help=_l("The administrator's login."))
+@option("--surname", default="Администратор", help=_l("The administrator's surname."))
+@option("--name", default="Школы", help=_l("The administrator's given name."))
+@option("--password", prompt=_l("Password"), hide_input=True, confirmation_prompt=_l("Repeat the password"),
+        help=_l("At least 8 characters; asked for when not given."))
 def create_admin(username: str, surname: str, name: str, password: str) -> None:
-    """Create the first administrator (or give an existing login the administrator role)."""
     from school import audit
     from school.models import Person, StaffRole, User
     from school.passwords import hash_password
 
     username = username.strip().lower()
     if not username or len(username) > 64:
-        raise click.UsageError("username must be 1 to 64 characters")
+        raise click.UsageError(_("The username must be 1 to 64 characters long."))
     if len(password) < 8:
-        raise click.UsageError("password must be at least 8 characters")
+        raise click.UsageError(_("The password must be at least 8 characters long."))
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         person = Person(surname=surname, name=name)
@@ -40,65 +162,96 @@ def create_admin(username: str, surname: str, name: str, password: str) -> None:
         user.roles.append(StaffRole(role="admin"))
     audit.record("create_admin", f"user:{user.id}", user_id=user.id)
     db.session.commit()
-    click.echo(f"administrator {username} is ready")
+    click.echo(_("The administrator %(username)s is ready.", username=username))
 
 
-@school_cli.command("demo")
-@click.option("--today", "today_", help="YYYY-MM-DD: the date the demo is built up to (default: today).")
-@click.option("--reset", is_flag=True, help="Delete everything and build the demo school anew.")
-@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when a school already exists.")
-def demo(today_: str | None, reset: bool, if_empty: bool) -> None:
-    """Build the demo school, deterministically."""
+def _counted(counts: dict[str, int]) -> str:
+    labels = {
+        "classes": lambda n: ngettext("%(num)d class", "%(num)d classes", n),
+        "students": lambda n: ngettext("%(num)d student", "%(num)d students", n),
+        "teachers": lambda n: ngettext("%(num)d teacher", "%(num)d teachers", n),
+        "guardians": lambda n: ngettext("%(num)d guardianship", "%(num)d guardianships", n),
+        "courses": lambda n: ngettext("%(num)d course", "%(num)d courses", n),
+        "lessons": lambda n: ngettext("%(num)d lesson", "%(num)d lessons", n),
+        "marks": lambda n: ngettext("%(num)d mark", "%(num)d marks", n),
+        "attendance": lambda n: ngettext("%(num)d attendance entry", "%(num)d attendance entries", n),
+        "period_marks": lambda n: ngettext("%(num)d period mark", "%(num)d period marks", n),
+    }
+    return ", ".join(labels[key](n) for key, n in counts.items())
+
+
+@school_cli.command("demo", help=_l("Build the demo school, deterministically."))
+@option("--today", "today_", help=_l("YYYY-MM-DD: the date the demo is built up to (default: today)."))
+@option("--reset", is_flag=True, help=_l("Delete everything and build the demo school anew."))
+@option("--rebuild", is_flag=True,
+        help=_l("Build the demo school again (for --today or today) when the database holds the demo school or "
+                "nothing; refuse any other school."))
+@option("--if-empty", is_flag=True, help=_l("Do nothing (and succeed) when a school already exists."))
+def demo(today_: str | None, reset: bool, rebuild: bool, if_empty: bool) -> None:
     from school import clock, demo as demo_school
-    from school.models import School
+    from school.models import School, User
 
-    day = dt.date.fromisoformat(today_) if today_ else clock.today()
+    try:
+        day = dt.date.fromisoformat(today_) if today_ else clock.today()
+    except ValueError:
+        raise click.BadParameter(_("Give the date as YYYY-MM-DD."), param_hint="--today") from None
     exists = db.session.get(School, 1) is not None
-    if exists and not reset:
+    if rebuild and not demo_school.is_demo_school() and db.session.scalar(select(func.count(User.id))):
+        click.echo(_("This database holds another school or its users: --rebuild deletes only the demo school."),
+                   err=True)
+        sys.exit(1)
+    if exists and not (reset or rebuild):
         if if_empty:
-            click.echo("a school already exists; the demo was not built")
-            demo_school.print_logins(click.echo, only_if_present=True)
+            click.echo(_("A school already exists; the demo was not built. To build it again for another date: "
+                         "make demo-reset, or flask school demo --rebuild --today YYYY-MM-DD."))
+            demo_school.print_logins(click.echo, only_if_present=True, lang=language())
             return
-        click.echo("This database already holds a school. Use --reset to delete it and build the demo.", err=True)
+        click.echo(_("This database already holds a school. Use --reset to delete it and build the demo."),
+                   err=True)
         sys.exit(1)
     started = dt.datetime.now()
-    counts = demo_school.build(day, reset=reset)
+    counts = demo_school.build(day, reset=reset or rebuild)
     seconds = (dt.datetime.now() - started).total_seconds()
-    click.echo(f"demo school built up to {day.isoformat()} in {seconds:.1f} s: "
-               + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    demo_school.print_logins(click.echo)
+    click.echo(_("The demo school is built up to %(day)s in %(seconds)s s: %(counts)s.", day=day.isoformat(),
+                 seconds=format_decimal(seconds, "0.0"), counts=_counted(counts)))
+    demo_school.print_logins(click.echo, lang=language())
 
 
-@school_cli.command("statements")
-@click.option("--week", "week_", help="ISO week, e.g. 2026-W47 (default: this week).")
-@click.option("--from", "first", help="First day, YYYY-MM-DD (with --to, instead of --week).")
-@click.option("--to", "last", help="Last day, YYYY-MM-DD.")
-@click.option("--class", "class_label", help="Only this class: 5-А, 5А or 5A (default: every class).")
-@click.option("--all", "include_all", is_flag=True, help="Every student, not only families on paper delivery.")
-@click.option("--pdf", "pdf_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The PDF file to write.")
+@school_cli.command("statements",
+                    help=_l("Print the paper statements of a week (or any dates) into one PDF, one page per "
+                            "student."))
+@option("--week", "week_", help=_l("ISO week, e.g. 2026-W47 (default: this week)."))
+@option("--from", "first", help=_l("First day, YYYY-MM-DD (with --to, instead of --week)."))
+@option("--to", "last", help=_l("Last day, YYYY-MM-DD."))
+@option("--class", "class_label", help=_l("Only this class: 5-А, 5А or 5A (default: every class)."))
+@option("--all", "include_all", is_flag=True, help=_l("Every student, not only families on paper delivery."))
+@option("--pdf", "pdf_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+        help=_l("The PDF file to write."))
 def statements(week_, first, last, class_label, include_all, pdf_path) -> None:
-    """Print the paper statements of a week (or any dates) into one PDF, one page per student."""
     from school.statements import commands, pdf, service
 
     if week_ and (first or last):
-        raise click.UsageError("give either --week or --from/--to")
+        raise click.UsageError(_("Give either --week or --from and --to."))
     if bool(first) != bool(last):
-        raise click.UsageError("give both --from and --to")
+        raise click.UsageError(_("Give both --from and --to."))
     try:
         count, span = commands.write_statements(week_, first, last, class_label, include_all, pdf_path)
     except service.SpanError as e:
         raise click.UsageError(str(e)) from None
     except LookupError:
-        raise click.BadParameter(f"no class {class_label} this year", param_hint="--class") from None
+        raise click.UsageError(_("There is no class %(label)s this year.", label=class_label)) from None
     except pdf.PdfUnavailable as e:
-        raise click.ClickException(f"PDF files cannot be made here (WeasyPrint or Pango is missing): {e}") from None
+        raise click.ClickException(_("PDF files cannot be made here (WeasyPrint or Pango is missing): "
+                                     "%(reason)s", reason=str(e))) from None
     if not count:
-        who = "students" if include_all else "paper-delivery students"
-        click.echo(f"nothing to print: no {who} for {span.first.isoformat()} – {span.last.isoformat()}; "
-                   f"{pdf_path} was not written")
+        values = dict(first=span.first.isoformat(), last=span.last.isoformat(), path=str(pdf_path))
+        click.echo(_("Nothing to print: no students from %(first)s to %(last)s; %(path)s was not written.", **values)
+                   if include_all else
+                   _("Nothing to print: no paper-delivery students from %(first)s to %(last)s; %(path)s was not "
+                     "written.", **values))
         return
-    click.echo(f"wrote {count} statements to {pdf_path}")
+    click.echo(ngettext("Wrote %(num)d statement to %(path)s.", "Wrote %(num)d statements to %(path)s.", count,
+                        path=str(pdf_path)))
 
 
 def init_app(app) -> None:

@@ -275,9 +275,10 @@ def test_cli_writes_the_week_for_paper_families(app, runner, ids, tmp_path):
     set_student(app, ids["emil"], delivery="paper", statement_language="crh")
     set_student(app, ids["lenur"], delivery="paper")  # 6-А: not in a --class 5A batch
     path = tmp_path / "week.pdf"
-    result = runner.invoke(args=["school", "statements", "--week", W48, "--class", "5A", "--pdf", str(path)])
+    result = runner.invoke(args=["school", "--lang", "ru", "statements", "--week", W48, "--class", "5A",
+                                 "--pdf", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"wrote 1 statements to {path}"
+    assert result.output.strip() == f"В {path} записана 1 выписка."
     pages, text = pdf_text(pypdf, path.read_bytes())
     assert pages == 1 and "Аблаев Эмиль" in text and "Аблаев Ленур" not in text
     assert printed(app) == [(ids["emil"], dt.date(2026, 11, 23), dt.date(2026, 11, 29))]
@@ -285,9 +286,10 @@ def test_cli_writes_the_week_for_paper_families(app, runner, ids, tmp_path):
 
 def test_cli_with_nothing_to_print_writes_nothing(app, runner, tmp_path):
     path = tmp_path / "none.pdf"
-    result = runner.invoke(args=["school", "statements", "--week", W48, "--class", "5-А", "--pdf", str(path)])
+    result = runner.invoke(args=["school", "--lang", "ru", "statements", "--week", W48, "--class", "5-А",
+                                 "--pdf", str(path)])
     assert result.exit_code == 0, result.output
-    assert "nothing to print" in result.output and not path.exists()
+    assert "Печатать нечего" in result.output and not path.exists()
     assert printed(app) == []
 
 

@@ -13,7 +13,8 @@ def write_statements(week_value: str | None, first: str | None, last: str | None
     """One PDF with a page per student to print (paper families, or everyone with include_all) of one class or
     of the whole school, recorded as printed. Returns how many and the days; with nobody to print it writes
     nothing. Raises service.SpanError, LookupError (no such class) or pdf.PdfUnavailable."""
-    # Messages, dates and the templates' URLs want a request: an empty one, in the default language.
+    # Messages, dates and the templates' URLs want a request: an empty one, in the language `flask school` forced
+    # (each family's statement then switches to the family's language).
     with current_app.test_request_context("/"):
         span = service.parse_span(week_value=week_value, first=first, last=last)
         if class_label:
