@@ -22,12 +22,18 @@ from school.passwords import hash_password, needs_rehash, verify_password
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home."""
-    if not target:
-        return url_for("main.home")
+    """Only same-site relative paths; anything else goes home.
+
+    Control characters (CR/LF would split the Location header; browsers drop tabs and newlines from URLs) and
+    backslashes (browsers read "/\\host" as "//host") are refused before the URL is even parsed."""
+    home = url_for("main.home")
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return home
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in target):
+        return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.home")
+    if parts.scheme or parts.netloc:
+        return home
     return target
 
 
