@@ -2,6 +2,7 @@
 unsafe `next` targets. Each answers with a translated refusal, never a 500, and stores nothing."""
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import os
 import socket
@@ -252,3 +253,56 @@ def test_unsafe_next_goes_home(client, auth, target):
 
 def test_a_safe_next_is_followed(auth):
     assert auth.login("teacher", query_string={"next": "/journal/?x=1"}).headers["Location"] == "/journal/?x=1"
+
+
+# ---------------------------------------------------------------- statements: a month at most, a student at a time
+
+def test_a_statement_span_over_31_days_is_refused_with_a_message(auth, ids):
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/?class_id={ids['class5']}&from=2026-09-01&to=2026-11-24")
+    assert r.status_code == 422
+    assert "Ведомость охватывает не больше 31 дня" in r.get_data(as_text=True)
+    for url in (f"/statements/classes/{ids['class5']}.pdf", f"/statements/classes/{ids['class5']}"):
+        r = auth.client.get(url, query_string={"from": "2026-10-01", "to": "2026-11-01", "all": "1"})
+        assert r.status_code == 422 and "не больше 31 дня" in r.get_data(as_text=True)
+    assert auth.client.get(f"/statements/?class_id={ids['class5']}&from=2026-10-25&to=2026-11-24").status_code == 200
+
+
+def test_a_class_pdf_is_laid_out_a_student_at_a_time(app, auth, ids, monkeypatch):
+    pypdf = pytest.importorskip("pypdf")
+    from school.statements import pdf
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        pytest.skip("WeasyPrint or Pango is missing")
+    documents = []
+    real = pdf.to_pdf
+
+    def counting(html, **options):
+        documents.append(html.count('class="sheet statement"'))
+        return real(html, **options)
+    monkeypatch.setattr(pdf, "to_pdf", counting)
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf", query_string={"month": "2026-11", "all": "1"})
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert documents == [1, 1, 1, 1]  # the class's four students, one document each
+    import io
+    assert len(pypdf.PdfReader(io.BytesIO(r.data)).pages) >= 4
+
+
+def test_ids_past_the_integer_range_in_form_fields_are_refused(app, auth, ids):
+    auth.login("teacher")
+    with app.app_context():
+        db.session.add(PaperStatement(student_id=ids["emil"], first_day=dt.date(2026, 11, 23),
+                                      last_day=dt.date(2026, 11, 29), printed_by=ids["users"]["teacher"],
+                                      printed_at=dt.datetime(2026, 11, 24, 9)))
+        db.session.commit()
+        paper_id = db.session.scalar(select(PaperStatement.id))
+    r = auth.post(f"/statements/{paper_id}/returned", {"returned": "1", "class_id": str(2**63)}, headers=HX)
+    assert r.status_code == 200
+    r = auth.post(f"/journal/attendance/{ids['absence']}/reason", {"value": "ill", "version": str(2**31)},
+                  headers=HX)
+    assert r.status_code == 422
+    r = auth.post(f"/journal/lessons/{ids['lesson']}/students/{ids['other5'][1]}",
+                  {"action": "5", "version": "0-0", "work_kind": str(2**31)}, headers=HX)
+    assert r.status_code == 422

@@ -3,6 +3,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from school import MAX_ID
 from school.forms import FlaskForm
 from school.models.register import COMMENT_MAX, HOMEWORK_MAX, TOPIC_MAX
 
@@ -11,14 +12,14 @@ class CellForm(FlaskForm):
     action = StringField(validators=[DataRequired(), Length(max=10)])
     version = StringField(validators=[DataRequired(), Length(max=30)])
     slot = IntegerField(default=1, validators=[Optional(), NumberRange(1, 3)])
-    work_kind = IntegerField(validators=[Optional()])
+    work_kind = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
     # Absent from keyboard saves (the comment stays); present, even empty, from the picker.
     comment = StringField(validators=[Optional(), Length(max=COMMENT_MAX)])
 
 
 class VersionedChoiceForm(FlaskForm):
     value = StringField(validators=[DataRequired(), Length(max=10)])
-    version = IntegerField(validators=[Optional()], default=0)
+    version = IntegerField(validators=[Optional(), NumberRange(0, MAX_ID)], default=0)
 
 
 def _optional_int(value):
