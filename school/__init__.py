@@ -6,13 +6,28 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from school.config import ROOT, from_environment
+
+
+# The largest id both databases store: PostgreSQL's integer ends at 2^31-1 (SQLite's at 2^63-1).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> that matches only ids the database can hold: a larger number is a 404 at routing, before a view
+    or a query sees it (PostgreSQL raises on an out-of-range integer parameter)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    # Replaces the default "int" before any route is added, so every <int:…> of every blueprint is bounded.
+    app.url_map.converters["int"] = IdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(from_environment(app.instance_path))
     if test_config:
@@ -25,12 +40,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from school import access, catalogs, cli, errors, i18n, integrity, models, templating  # noqa: F401  (metadata, listeners)
+    from school import access, catalogs, cli, errors, i18n, integrity, models, request_limits, templating  # noqa: F401  (metadata, listeners)
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
     catalogs.compile_catalogs()
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
+    request_limits.init_app(app)  # before CSRF protection, the first to read a body
     csrf.init_app(app)
     compress.init_app(app)
     htmx.init_app(app)

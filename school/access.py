@@ -12,6 +12,7 @@ from flask import abort, current_app, g, make_response, redirect, request, url_f
 from flask_login import current_user
 from sqlalchemy import exists, select
 
+from school import MAX_ID
 from school.extensions import db, htmx
 
 ROLES = ("admin", "director", "deputy", "teacher", "secretary", "class_teacher", "parent", "student")
@@ -110,6 +111,8 @@ def get_or_404(model, ident):
     try:
         ident = int(ident)
     except (TypeError, ValueError):
+        abort(404)
+    if not 0 < ident <= MAX_ID:  # past the database's integer range: a 404, never a 500
         abort(404)
     obj = db.session.get(model, ident)
     if obj is None:

@@ -34,8 +34,16 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "LOGIN_LIMIT_PER_ACCOUNT": int(os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", 10)),
-        "LOGIN_LIMIT_PER_ADDRESS": int(os.environ.get("LOGIN_LIMIT_PER_ADDRESS", 50)),
+        # Bytes a request body may have (413 above it): forms are small; a view taking uploads raises its own limit
+        # with school.request_limits.max_content_length.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        # Failed logins (school/auth/limits.py): per account, free failures in a row, then a doubling wait up to
+        # the cap, forgotten after a day without failures; per address, how many different accounts may fail
+        # within the window.
+        "LOGIN_FREE_FAILURES": int(os.environ.get("LOGIN_FREE_FAILURES", 5)),
+        "LOGIN_MAX_DELAY_SECONDS": int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", 15 * 60)),
+        "LOGIN_FORGET_HOURS": int(os.environ.get("LOGIN_FORGET_HOURS", 24)),
+        "LOGIN_LIMIT_PER_ADDRESS": int(os.environ.get("LOGIN_LIMIT_PER_ADDRESS", 300)),
         "LOGIN_LIMIT_MINUTES": int(os.environ.get("LOGIN_LIMIT_MINUTES", 15)),
         # Number of reverse proxies in front (fly.io: 1): client addresses for the login limit and the audit
         # come from X-Forwarded-For only when this says a proxy is there to set it.

@@ -15,6 +15,7 @@ def _titles() -> dict[int, str]:
         404: _("Nothing was found at this address."),
         405: _("This action is not allowed here."),
         409: _("Someone else changed this in the meantime."),
+        413: _("What was sent is too large for this page."),
         422: _("Please correct the errors in the form."),
         429: _("Too many requests. Please wait a little."),
         500: _("Something went wrong on the server. Nothing was saved."),

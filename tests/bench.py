@@ -208,6 +208,7 @@ BUDGETS = {
     "mark_save_p50_ms": 5, "mark_save_response_bytes": 1024, "grid_render_ms": 50, "grid_page_gzip_bytes": 40 * 1024,
     "diary_week_first_visit_bytes": 15 * 1024, "diary_week_first_visit_requests": 3,
     "diary_week_repeat_visit_bytes": 6 * 1024, "statements_class_pdf_s": 5, "statements_school_html_s": 3,
+    "statements_pdf_peak_mb": 300,
 }
 SEEN: dict[str, float] = {}
 
@@ -315,10 +316,27 @@ def statements(app, client, emit) -> None:
     emit("statements_class_pdf_s", statistics.median(timed(
         lambda: get(f"/statements/classes/{class_id}.pdf?all=1", "application/pdf"), 3)) / 1000, "s")
 
+    # The memory of one worker printing that class over four weeks (the PDF is laid out a student at a time): the
+    # peak resident size during the request over the size before it (Linux: clear_refs resets the peak).
+    four_weeks = {"from": (TODAY - dt.timedelta(days=27)).isoformat(), "to": TODAY.isoformat(), "all": "1"}
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _status_kb("VmRSS")
+    r = director.get(f"/statements/classes/{class_id}.pdf", query_string=four_weeks)
+    assert r.status_code == 200 and r.mimetype == "application/pdf", r.status_code
+    emit("statements_pdf_peak_mb", (_status_kb("VmHWM") - before) / 1024, "MB")
+
     def school() -> None:
         for cid in demo_ids:
             get(f"/statements/classes/{cid}?all=1", "text/html")
     emit("statements_school_html_s", statistics.median(timed(school, 3)) / 1000, "s")
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
 
 
 EXTRA.append(statements)

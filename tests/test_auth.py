@@ -38,34 +38,11 @@ def test_login_and_failure_are_audited(app, auth):
     assert actions[-2:] == ["login_failed", "login"]
 
 
-def test_login_rate_limit_per_account(app, auth, client, monkeypatch):
-    for _ in range(10):
-        assert auth.login("teacher", "wrong").status_code == 422
-    r = auth.login("teacher")  # the right password no longer helps
-    assert r.status_code == 429
-    assert "Слишком много неудачных попыток" in r.get_data(as_text=True)
-    assert client.get("/").status_code == 302
-    # another account from the same address is not blocked by this one
-    assert auth.login("director").status_code == 302
-    auth.logout()
-    # the window passes
-    monkeypatch.setenv("DEFTER_TODAY", "2026-11-25")
-    assert auth.login("teacher").status_code == 302
-
-
 def test_successful_logins_do_not_count(auth):
     for _ in range(12):
         assert auth.login("teacher").status_code == 302
         auth.logout()
     assert auth.login("teacher").status_code == 302
-
-
-def test_login_rate_limit_per_address(app, auth):
-    with app.app_context():
-        now = dt.datetime.combine(dt.date(2026, 11, 24), dt.datetime.now().time())
-        db.session.add_all(LoginFailure(username=f"guess{i}", address="127.0.0.1", at=now) for i in range(50))
-        db.session.commit()
-    assert auth.login("director").status_code == 429
 
 
 def test_csrf_refused_on_login_and_logout(auth, client):
@@ -140,7 +117,7 @@ def test_behind_a_trusted_proxy_the_limit_counts_real_clients(base_db, tmp_path,
     auth = Auth(client)
     with app.app_context():
         now = dt.datetime.combine(dt.date(2026, 11, 24), dt.datetime.now().time())
-        db.session.add_all(LoginFailure(username=f"guess{i}", address="203.0.113.9", at=now) for i in range(50))
+        db.session.add_all(LoginFailure(username=f"guess{i}", address="203.0.113.9", at=now) for i in range(301))
         db.session.commit()
     headers = {"X-Forwarded-For": "198.51.100.7"}
     token = csrf_token(client)

@@ -37,8 +37,8 @@ def test_crh_does_not_touch_russian_data():
 
 def _plural(app, lang, n):
     with app.test_request_context(), force_locale(CRH if lang == "crh" else lang):
-        return ngettext("Too many failed attempts. Try again in %(num)d minute.",
-                        "Too many failed attempts. Try again in %(num)d minutes.", n)
+        return ngettext("Too many failed attempts for this account. Try again in %(num)d minute.",
+                        "Too many failed attempts for this account. Try again in %(num)d minutes.", n)
 
 
 def test_crh_plurals_follow_the_catalog(app):
@@ -48,8 +48,8 @@ def test_crh_plurals_follow_the_catalog(app):
     from school.catalogs import TRANSLATIONS, read_catalog
     with (TRANSLATIONS / "crh" / "LC_MESSAGES" / "messages.mo").open("rb") as f:
         assert gettext.GNUTranslations(f).info()["plural-forms"] == "nplurals=2; plural=(n != 1);"
-    msg = read_catalog("crh").get(("Too many failed attempts. Try again in %(num)d minute.",
-                                   "Too many failed attempts. Try again in %(num)d minutes."))
+    msg = read_catalog("crh").get(("Too many failed attempts for this account. Try again in %(num)d minute.",
+                                   "Too many failed attempts for this account. Try again in %(num)d minutes."))
     one, other = msg.string
     for n in (1, 2, 5, 21):
         expected = (one if n == 1 else other) % {"num": n}

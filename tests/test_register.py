@@ -343,3 +343,9 @@ def test_attendance_reason_version_is_checked_in_the_write(app, auth, ids):
     assert auth.post(url, {"value": "clear", "version": seen}, headers=HX).status_code == 409
     with app.app_context():
         assert db.session.get(Attendance, ids["absence"]).reason == "ill"
+
+
+@pytest.mark.parametrize("version", [f"{2**63}-0", f"0-{2**63}", "1.2.3.4-0", "-1-0"])
+def test_a_version_past_the_bigint_range_is_refused_not_a_500(auth, ids, version):
+    auth.login("teacher")
+    assert save(auth, ids["lesson"], ids["emil"], "5", version).status_code == 422

@@ -238,7 +238,7 @@ def test_who_may_print_a_register(auth, ids, login, course, status):
 
 def test_a_bad_week_is_404_and_the_form_says_what_is_wrong(auth, ids):
     auth.login("teacher")
-    assert auth.client.get(f"/statements/classes/{ids['class5']}?week=2026-W99").status_code == 404
+    assert auth.client.get(f"/statements/classes/{ids['class5']}?week=2026-W99").status_code == 422
     r = auth.client.get("/statements/?from=2026-11-30&to=2026-11-01")
     assert r.status_code == 422 and "Период заканчивается раньше, чем начинается." in r.get_data(as_text=True)
 

@@ -1,54 +1,48 @@
 """Login, logout, language switch, profile."""
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from school import audit, clock
 from school.access import ANY, allow, public
-from school.auth import bp
+from school.auth import bp, limits
 from school.auth.forms import LanguageForm, LoginForm, PasswordForm
 from school.extensions import db
 from school.htmx import render
 from school.i18n import SUPPORTED
-from school.models import LoginFailure, User
+from school.models import User
 from school.passwords import hash_password, needs_rehash, verify_password
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home."""
-    if not target:
-        return url_for("main.home")
+    """Only same-site relative paths; anything else goes home.
+
+    Control characters (CR/LF would split the Location header; browsers drop tabs and newlines from URLs) and
+    backslashes (browsers read "/\\host" as "//host") are refused before the URL is even parsed."""
+    home = url_for("main.home")
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return home
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in target):
+        return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.home")
+    if parts.scheme or parts.netloc:
+        return home
     return target
 
 
-def _address() -> str:
-    return (request.remote_addr or "unknown")[:64]
-
-
-def _minutes_blocked(username: str) -> int:
-    """Minutes until a new attempt is allowed (0: allowed). Only failures count."""
-    cfg = current_app.config
-    window = dt.timedelta(minutes=cfg["LOGIN_LIMIT_MINUTES"])
-    since = clock.now() - window
-    base = select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(LoginFailure.at > since)
-    per_account = db.session.execute(base.where(LoginFailure.username == username)).one()
-    per_address = db.session.execute(base.where(LoginFailure.address == _address())).one()
-    for (count, oldest), limit in ((per_account, cfg["LOGIN_LIMIT_PER_ACCOUNT"]),
-                                   (per_address, cfg["LOGIN_LIMIT_PER_ADDRESS"])):
-        if count >= limit:
-            left = (oldest + window - clock.now()).total_seconds()
-            return max(1, int(left // 60) + 1)
-    return 0
+def _wait_message(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext("Too many failed attempts for this account. Try again in %(num)d second.",
+                        "Too many failed attempts for this account. Try again in %(num)d seconds.", seconds)
+    minutes = -(-seconds // 60)
+    return ngettext("Too many failed attempts for this account. Try again in %(num)d minute.",
+                    "Too many failed attempts for this account. Try again in %(num)d minutes.", minutes)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,16 +54,21 @@ def login():
     status = 200
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
-        blocked = _minutes_blocked(username)
-        if blocked:
+        minutes = limits.address_blocked(username)
+        if minutes:
             form.form_errors.append(ngettext(
-                "Too many failed attempts. Try again in %(num)d minute.",
-                "Too many failed attempts. Try again in %(num)d minutes.", blocked))
+                "Too many failed logins from this network. Try again in %(num)d minute.",
+                "Too many failed logins from this network. Try again in %(num)d minutes.", minutes))
+            return render("auth/login.html", form=form, status=429)
+        seconds = limits.claim_check(username)
+        if seconds:
+            form.form_errors.append(_wait_message(seconds))
             return render("auth/login.html", form=form, status=429)
         user = db.session.scalar(select(User).where(User.username == username))
         if user is not None and user.active and verify_password(user.password_hash, form.password.data):
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
+            limits.succeeded(username)
             login_user(user)
             session.pop("lang", None)
             audit.record("login", f"user:{user.id}", user_id=user.id)
@@ -78,7 +77,6 @@ def login():
             return redirect(safe_next(request.args.get("next")))
         if user is None:
             verify_password(None, form.password.data)
-        db.session.add(LoginFailure(username=username[:200], address=_address(), at=clock.now()))
         audit.record("login_failed", username[:100], user_id=user.id if user else None)
         db.session.commit()
         form.form_errors.append(_("Wrong username or password."))

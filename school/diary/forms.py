@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
+from school.forms import FlaskForm
 from school.i18n import LANGUAGE_NAMES, SUPPORTED
 
 

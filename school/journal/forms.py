@@ -1,19 +1,19 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from school import MAX_ID
+from school.forms import FlaskForm
 from school.models.register import COMMENT_MAX, HOMEWORK_MAX, TOPIC_MAX
-
-VERSION_MAX = 2 ** 62
+from school.register.versions import MAX as VERSION_MAX
 
 
 class CellForm(FlaskForm):
     action = StringField(validators=[DataRequired(), Length(max=10)])
     version = StringField(validators=[DataRequired(), Length(max=80)])
     slot = IntegerField(default=1, validators=[Optional(), NumberRange(1, 3)])
-    work_kind = IntegerField(validators=[Optional(), NumberRange(1, 2 ** 31 - 1)])
+    work_kind = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
     # Absent from keyboard saves (the comment stays); present, even empty, from the picker.
     comment = StringField(validators=[Optional(), Length(max=COMMENT_MAX)])
 

@@ -4,14 +4,16 @@ from school.models.base import LANGUAGES, Base
 from school.models.families import DiaryView, PaperStatement
 from school.models.organisation import (AcademicYear, BellTime, Course, Enrolment, Holiday, Period, School,
                                         SchoolClass, Subgroup, SubgroupMember, Subject)
-from school.models.people import STAFF_ROLES, Guardianship, LoginFailure, Person, StaffRole, Student, User
+from school.models.people import (STAFF_ROLES, Guardianship, LoginFailure, LoginThrottle, Person, StaffRole, Student,
+                                  User)
 from school.models.register import (Attendance, EditUnlock, Lesson, LessonChange, Mark, MarkChange, PeriodMark,
                                     PeriodMarkChange, PlanItem, ScaleValue, TimetableSlot, WorkKind)
 
 __all__ = [
     "AuditEvent", "Base", "LANGUAGES", "DiaryView", "PaperStatement", "AcademicYear", "BellTime", "Course",
     "Enrolment", "Holiday", "Period", "School", "SchoolClass", "Subgroup", "SubgroupMember", "Subject",
-    "STAFF_ROLES", "Guardianship", "LoginFailure", "Person", "StaffRole", "Student", "User", "Attendance",
-    "EditUnlock", "Lesson", "LessonChange", "Mark", "MarkChange", "PeriodMark", "PeriodMarkChange", "PlanItem", "ScaleValue", "TimetableSlot",
+    "STAFF_ROLES", "Guardianship", "LoginFailure", "LoginThrottle", "Person", "StaffRole", "Student", "User",
+    "Attendance", "EditUnlock", "Lesson", "LessonChange", "Mark", "MarkChange", "PeriodMark", "PeriodMarkChange",
+    "PlanItem", "ScaleValue", "TimetableSlot",
     "WorkKind",
 ]

@@ -118,8 +118,20 @@ class Guardianship(Base):
     student: Mapped[Student] = relationship(back_populates="guardianships")
 
 
+class LoginThrottle(Base):
+    """One row per username tried: its failures in a row and until when the next check must wait
+    (school/auth/limits.py). Counted by an UPDATE of this row, so concurrent attempts cannot all pass."""
+    __tablename__ = "login_throttles"
+    __table_args__ = (max_length("username", 200), CheckConstraint("failures >= 0", name="failures_not_negative"))
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 class LoginFailure(Base):
-    """Failed login attempts, in the database so that every worker process sees them."""
+    """Failed login attempts per address (the per-address limit counts the accounts among them), in the
+    database so that every worker process sees them."""
     __tablename__ = "login_failures"
     __table_args__ = (max_length("username", 200), max_length("address", 64))
     id: Mapped[int] = mapped_column(primary_key=True)

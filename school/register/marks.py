@@ -44,6 +44,8 @@ def parse_version(value: str) -> tuple[dict[int, int], int]:
     try:
         marks, att = value.split("-")
         slots = {i: int(v) for i, v in enumerate(marks.split("."), 1)}
+        if len(slots) > 3 or not all(0 <= v <= versions.MAX for v in (*slots.values(), int(att))):
+            raise ValueError(value)
         return {s: v for s, v in slots.items() if v}, int(att)
     except (ValueError, AttributeError):
         raise RegisterError(_("Please correct the errors in the form.")) from None

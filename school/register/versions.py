@@ -9,5 +9,8 @@ from __future__ import annotations
 import time
 
 
+MAX = 2 ** 62  # a bigint column holds it on every database; anything larger a client sends is refused
+
+
 def fresh() -> int:
     return time.time_ns() // 1000

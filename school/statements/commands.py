@@ -28,7 +28,7 @@ def write_statements(week_value: str | None, first: str | None, last: str | None
         batches = [b for b in batches if b.statements]
         count = sum(len(b.statements) for b in batches)
         if count:
-            data = pdf.to_pdf(documents.statements_document(batches, span))
+            data = pdf.to_pdf_each(documents.statement_documents(batches, span))
             partial = target.with_name(target.name + ".part")
             partial.write_bytes(data)
             partial.replace(target)

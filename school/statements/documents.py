@@ -41,11 +41,26 @@ def statement_page(item: service.Statement, kinds: dict) -> Markup:
     return Markup(BETWEEN_TAGS.sub("><", html))
 
 
+def _title(span: service.Span) -> str:
+    return _("Weekly statements") if span.is_week else _("Statements for the period")
+
+
 def statements_document(batches: list[Batch], span: service.Span) -> str:
     kinds = week.work_kinds_by_id()
     pages = [statement_page(item, kinds) for b in batches for item in b.statements]
-    title = _("Weekly statements") if span.is_week else _("Statements for the period")
-    return render_template("statements/class.html", pages=pages, span=span, title=title)
+    return render_template("statements/class.html", pages=pages, span=span, title=_title(span))
+
+
+def statement_documents(batches: list[Batch], span: service.Span):
+    """The same pages as statements_document, one document per student (for a PDF laid out a page at a time);
+    the empty document when there is nobody to print."""
+    kinds = week.work_kinds_by_id()
+    items = [item for b in batches for item in b.statements]
+    if not items:
+        yield render_template("statements/class.html", pages=[], span=span, title=_title(span))
+    for item in items:
+        yield render_template("statements/class.html", pages=[statement_page(item, kinds)], span=span,
+                              title=_title(span))
 
 
 @dataclass

@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, DataRequired
+
+from school.forms import FlaskForm
 
 
 class ReturnForm(FlaskForm):

@@ -5,6 +5,7 @@ WeasyPrint needs Pango, a system library; it is imported only inside to_pdf() so
 """
 from __future__ import annotations
 
+import io
 import mimetypes
 import warnings
 from pathlib import Path
@@ -19,6 +20,21 @@ BASE_URL = "https://defter.invalid/"
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint (or the Pango library under it) is missing on this machine."""
+
+
+def to_pdf_each(htmls, **options) -> bytes:
+    """One PDF of several documents, each laid out on its own and appended as bytes: WeasyPrint keeps the whole
+    layout of a document in memory until it is written, so a class printed as one document grows with every
+    page, and printed a student at a time it stays at one student's statement."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for html in htmls:
+        writer.append(PdfReader(io.BytesIO(to_pdf(html, **options))))
+    writer.compress_identical_objects()  # the fonts and styles every student repeats, once
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def to_pdf(html: str, archival: bool = False, attachments: dict[str, str] | None = None) -> bytes:

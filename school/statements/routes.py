@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from school import access, clock, week
+from school import MAX_ID, access, clock, week
 from school.access import allow, get_or_404, user_roles
 from school.extensions import db
 from school.i18n import current_language, sort_key
@@ -34,17 +34,18 @@ def _span() -> service.Span:
     try:
         return service.parse_span(request.args.get("week"), request.args.get("month"), request.args.get("from"),
                                   request.args.get("to"))
-    except service.SpanError:
-        abort(404)
+    except service.SpanError as e:
+        abort(render("errors/error.html", status=422, code=422, message=str(e)))
 
 
 def _include_all() -> bool:
     return request.args.get("all") == "1"
 
 
-def _pdf_response(html: str, filename: str, **options):
+def _pdf_response(html, filename: str, **options):
+    """html: one document, or a list/iterator of documents printed one after another (pdf.to_pdf_each)."""
     try:
-        data = pdf.to_pdf(html, **options)
+        data = pdf.to_pdf(html, **options) if isinstance(html, str) else pdf.to_pdf_each(html, **options)
     except pdf.PdfUnavailable:
         return render("errors/error.html", status=503, code=503, message=_(
             "PDF files cannot be made on this server (WeasyPrint or the Pango library is missing). "
@@ -89,24 +90,20 @@ def _class_items(class_id: int):
     return klass, span, service.statements(klass, span, _include_all())
 
 
-def _class_batch(class_id: int):
-    klass, span, items = _class_items(class_id)
-    html = documents.statements_document([documents.Batch(klass, items)], span)
-    return klass, span, items, html
-
-
 @bp.route("/classes/<int:class_id>")
 @allow(*CLASS_PRINTERS)
 def print_class(class_id: int):
     """The statements to print; viewing them records nothing (the teacher confirms what was handed out)."""
-    return _class_batch(class_id)[3]
+    klass, span, items = _class_items(class_id)
+    return documents.statements_document([documents.Batch(klass, items)], span)
 
 
 @bp.route("/classes/<int:class_id>.pdf")
 @allow(*CLASS_PRINTERS)
 def class_pdf(class_id: int):
-    klass, span, _items, html = _class_batch(class_id)
-    return _pdf_response(html, f"statements-{klass.label}-{'-'.join(span.args().values())}.pdf")
+    klass, span, items = _class_items(class_id)
+    return _pdf_response(documents.statement_documents([documents.Batch(klass, items)], span),
+                         f"statements-{klass.label}-{'-'.join(span.args().values())}.pdf")
 
 
 @bp.route("/classes/<int:class_id>/printed", methods=["POST"])
@@ -120,6 +117,12 @@ def record_printed(class_id: int):
                    "Printed statements are recorded for %(num)d students.", len(items)), "ok")
     return redirect(url_for("statements.index", class_id=klass.id, **span.args(),
                             **({"all": "1"} if _include_all() else {})), 303)
+
+
+def _form_class_id() -> int | None:
+    """The class of the page a form was sent from; an id no database holds is none."""
+    value = request.form.get("class_id", type=int)
+    return value if value and 0 < value <= MAX_ID else None
 
 
 def _form_span() -> service.Span | None:
@@ -149,10 +152,10 @@ def record_return(statement_id: int):
     if not wants_partial():
         if message:
             flash(message, "error")
-        return redirect(url_for("statements.index", class_id=request.form.get("class_id", type=int),
+        return redirect(url_for("statements.index", class_id=_form_class_id(),
                                 **(page_span or service.Span(paper.first_day, paper.last_day)).args()), 303)
     returned = service.returned_count(paper.student_id, page_span) if page_span else None
-    klass = db.session.get(SchoolClass, request.form.get("class_id", type=int) or 0)
+    klass = db.session.get(SchoolClass, _form_class_id() or 0)
     return render("statements/_paper.html", "statements/_paper.html", status=status, p=paper, writable=True,
                   message=message, returned=returned, span=page_span, klass=klass)
 
