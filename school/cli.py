@@ -43,6 +43,22 @@ def create_admin(username: str, surname: str, name: str, password: str) -> None:
     click.echo(f"administrator {username} is ready")
 
 
+@school_cli.command("sign-out")
+@click.argument("username")
+def sign_out(username: str) -> None:
+    """End every session of a user on every device (a lost phone, a shared password)."""
+    from school import audit
+    from school.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.BadParameter(f"no user {username}", param_hint="USERNAME")
+    user.end_sessions()
+    audit.record("sign_out_everywhere", f"user:{user.id}", "cli")
+    db.session.commit()
+    click.echo(f"{user.username} is signed out everywhere")
+
+
 @school_cli.command("demo")
 @click.option("--today", "today_", help="YYYY-MM-DD: the date the demo is built up to (default: today).")
 @click.option("--reset", is_flag=True, help="Delete everything and build the demo school anew.")

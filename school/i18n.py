@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from babel import Locale, localedata
 from babel.dates import parse_pattern
-from flask import request, session
+from flask import request
 from flask_login import current_user
 
 SUPPORTED = ("ru", "uk", "crh")
@@ -58,10 +58,10 @@ def as_locale(code: str) -> Locale:
 
 
 def chosen_language() -> str:
-    """The user's stored language, else the session's choice, else Accept-Language, else Russian."""
+    """The user's stored language, else the visitor's choice (a cookie), else Accept-Language, else Russian."""
     if current_user and current_user.is_authenticated:
         return current_user.language
-    lang = session.get("lang")
+    lang = request.cookies.get("lang") if request else None
     if lang in SUPPORTED:
         return lang
     return request.accept_languages.best_match(SUPPORTED, default="ru") if request else "ru"

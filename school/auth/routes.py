@@ -1,4 +1,4 @@
-"""Login, logout, language switch, profile."""
+"""Login, logout, language switch, profile, ending a user's sessions."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,11 +8,11 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from school import audit, clock
-from school.access import ANY, allow, public
-from school.auth import bp
+from school.access import ANY, allow, get_or_404, public
+from school.auth import bp, sessions
 from school.auth.forms import LanguageForm, LoginForm, PasswordForm
 from school.extensions import db
 from school.htmx import render
@@ -21,9 +21,13 @@ from school.models import LoginFailure, User
 from school.passwords import hash_password, needs_rehash, verify_password
 
 
+LANGUAGE_COOKIE = "lang"
+
+
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home."""
-    if not target:
+    """Only same-site relative paths; anything else goes home. Browsers read a backslash as a slash
+    ("/\\evil.example" is another host) and urlsplit silently drops CR, LF and tab, so any of them is unsafe."""
+    if not target or any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target):
         return url_for("main.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -33,6 +37,12 @@ def safe_next(target: str | None) -> str:
 
 def _address() -> str:
     return (request.remote_addr or "unknown")[:64]
+
+
+def _prune_failures() -> None:
+    """Failures far outside the window count for nothing: one indexed DELETE keeps the table small."""
+    keep = dt.timedelta(minutes=current_app.config["LOGIN_LIMIT_MINUTES"] * 4)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < clock.now() - keep))
 
 
 def _minutes_blocked(username: str) -> int:
@@ -59,6 +69,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        _prune_failures()
         username = form.username.data.strip().lower()
         blocked = _minutes_blocked(username)
         if blocked:
@@ -70,8 +81,10 @@ def login():
         if user is not None and user.active and verify_password(user.password_hash, form.password.data):
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
+            if user.password_changed_at is None:  # the password's year starts now for logins made without one
+                user.password_changed_at = clock.now()
+            sessions.start(user)
             login_user(user)
-            session.pop("lang", None)
             audit.record("login", f"user:{user.id}", user_id=user.id)
             db.session.commit()
             refresh()
@@ -98,19 +111,26 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/lang/<code>")
+def _remember_language(response, code: str):
+    """The choice of a visitor before login (and after logout) lives in a cookie the locale selector reads."""
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/lang", methods=["POST"])
 @public
-def set_language(code: str):
-    """A plain link on every page (works without JavaScript; never part of the login form)."""
+def set_language():
+    """The small form on every page: buttons, no JavaScript; a logged-in user's choice is stored with them."""
+    code = request.form.get("language")
     if code not in SUPPORTED:
-        abort(404)
-    session["lang"] = code
+        abort(422)
     if current_user.is_authenticated and current_user.language != code:
         current_user.language = code
         audit.record("language", f"user:{current_user.id}", code)
         db.session.commit()
     refresh()
-    return redirect(safe_next(request.args.get("next")))
+    return _remember_language(redirect(safe_next(request.form.get("next")), 303), code)
 
 
 @bp.route("/profile", methods=["GET"])
@@ -120,6 +140,14 @@ def profile():
                   language_form=LanguageForm(prefix="lang", language=current_user.language))
 
 
+@bp.route("/profile/password", methods=["GET"])
+@allow(ANY)
+def password():
+    """The change-password page, the only one open to a user who must change it."""
+    return render("auth/password.html", form=PasswordForm(prefix="pw"), forced=sessions.must_change(current_user),
+                  next=request.args.get("next"))
+
+
 @bp.route("/profile/password", methods=["POST"])
 @allow(ANY)
 def change_password():
@@ -127,16 +155,33 @@ def change_password():
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.old_password.data):
             form.old_password.errors.append(_("The current password is wrong."))
+        elif verify_password(current_user.password_hash, form.new_password.data):
+            form.new_password.errors.append(_("The new password must differ from the current one."))
         else:
             current_user.password_hash = hash_password(form.new_password.data)
             current_user.password_changed_at = clock.now()
             current_user.must_change_password = False
+            current_user.end_sessions()
             audit.record("password_changed", f"user:{current_user.id}")
             db.session.commit()
+            sessions.keep(current_user)  # every other device is signed out; this one goes on
             flash(_("Your password has been changed."), "ok")
-            return redirect(url_for("auth.profile"))
-    return render("auth/profile.html", status=422, password_form=form,
-                  language_form=LanguageForm(prefix="lang", language=current_user.language))
+            next_ = request.form.get("next")
+            return redirect(safe_next(next_) if next_ else url_for("auth.profile"), 303)
+    return render("auth/password.html", status=422, form=form, forced=sessions.must_change(current_user),
+                  next=request.form.get("next"))
+
+
+@bp.route("/auth/users/<int:user_id>/sign-out", methods=["POST"])
+@allow("admin")
+def sign_out_user(user_id: int):
+    """The administrator ends every session of a user (a lost phone, a shared password)."""
+    user = get_or_404(User, user_id)
+    user.end_sessions()
+    audit.record("sign_out_everywhere", f"user:{user.id}")
+    db.session.commit()
+    flash(_("%(name)s has been signed out on every device.", name=user.person.full_name), "ok")
+    return redirect(safe_next(request.form.get("next")), 303)
 
 
 @bp.route("/profile/language", methods=["POST"])
@@ -149,5 +194,5 @@ def change_language():
         db.session.commit()
         refresh()
         flash(_("The interface language has been changed."), "ok")
-        return redirect(url_for("auth.profile"))
+        return _remember_language(redirect(url_for("auth.profile")), form.language.data)
     return render("auth/profile.html", status=422, password_form=PasswordForm(prefix="pw"), language_form=form)
