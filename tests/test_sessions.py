@@ -282,3 +282,17 @@ def test_old_login_failures_are_pruned(app, auth):
     auth.login("teacher")
     with app.app_context():
         assert set(db.session.scalars(select(LoginFailure.username))) == {"recent"}
+
+
+def test_expiry_message_in_the_users_language_checked_once(app, client, clock_at, monkeypatch):
+    """The director reads Ukrainian; the check runs once per request (translating the message must not
+    load the user again)."""
+    auth = Auth(client)
+    auth.login("director")
+    calls = []
+    check = sessions.still_valid
+    monkeypatch.setattr(sessions, "still_valid", lambda user: calls.append(user.id) or check(user))
+    clock_at(31 * 60)
+    r = client.get("/", headers={"Accept-Language": "ru"}, follow_redirects=True)
+    assert "Ваш сеанс закінчився" in r.get_data(as_text=True)
+    assert len(calls) == 1

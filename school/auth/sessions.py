@@ -11,11 +11,13 @@ import datetime as dt
 import time
 
 from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from school import clock
 from school.extensions import htmx
+from school.i18n import as_locale
 
 SEEN_EVERY_SECONDS = 60  # last-seen is rewritten at most this often, so most answers send no cookie
 WARN_BEFORE_DAYS = 14
@@ -52,26 +54,27 @@ def keep(user) -> None:
     session["sv"] = user.session_version
 
 
-def end(message: str | None = None) -> None:
+def end() -> None:
     session.clear()
-    if message:
-        flash(message, "err")
 
 
 def still_valid(user) -> bool:
     """Called by the user loader on every request that looks at the user."""
-    if session.get("sv") != user.session_version:
-        end(_("You have been signed out. Please log in again."))
-        return False
     idle, absolute = _limits(user)
     now = now_seconds()
     login_at, seen_at = session.get("login_at", 0), session.get("seen_at", 0)
-    if now - login_at > absolute.total_seconds() or now - seen_at > idle.total_seconds():
-        end(_("Your session has expired. Please log in again."))
-        return False
-    if now - seen_at >= SEEN_EVERY_SECONDS:
-        session["seen_at"] = now
-    return True
+    outdated = session.get("sv") != user.session_version
+    if not outdated and now - login_at <= absolute.total_seconds() and now - seen_at <= idle.total_seconds():
+        if now - seen_at >= SEEN_EVERY_SECONDS:
+            session["seen_at"] = now
+        return True
+    # Cleared first: translating asks the locale selector, which asks for the user, which must now be nobody.
+    # The message is in the user's language, not the anonymous visitor's the selector would pick.
+    end()
+    with force_locale(as_locale(user.language)):
+        flash(_("You have been signed out. Please log in again.") if outdated
+              else _("Your session has expired. Please log in again."), "err")
+    return False
 
 
 def password_expires_on(user) -> dt.date | None:
