@@ -210,6 +210,8 @@ def test_pages_run_under_the_policy_in_a_browser(app, ids, live_server, browser)
     cell = f"#r{ids['absence']}"
     page.select_option(f"{cell} select", "excused")  # app.js submits the form on change, htmx swaps the cell
     page.wait_for_function(f"() => document.querySelector('{cell}').classList.contains('fixed')", timeout=10000)
+    for box in (b.bounding_box() for b in page.locator("footer button[name=language]").all()):
+        assert box["width"] >= 44 and box["height"] >= 44, box  # touch targets
     page.click("footer button[name=language][value=uk]")  # the language switch: a plain form
     page.wait_for_function("() => document.documentElement.lang === 'uk'")
     context.close()

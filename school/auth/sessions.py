@@ -73,7 +73,7 @@ def still_valid(user) -> bool:
     end()
     with force_locale(as_locale(user.language)):
         flash(_("You have been signed out. Please log in again.") if outdated
-              else _("Your session has expired. Please log in again."), "err")
+              else _("Your session has expired. Please log in again."), "error")
     return False
 
 
