@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from school.config import ROOT, from_environment
+from school.config import ROOT, from_environment, instance_path
 
 
 # The largest id both databases store: PostgreSQL's integer ends at 2^31-1 (SQLite's at 2^63-1).
@@ -24,7 +24,7 @@ class IdConverter(IntegerConverter):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     # Replaces the default "int" before any route is added, so every <int:…> of every blueprint is bounded.
     app.url_map.converters["int"] = IdConverter
@@ -38,9 +38,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
         n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        # Not X-Forwarded-Host: the host stays what the client asked for, never what a header claims.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
-    from school import access, catalogs, cli, errors, i18n, integrity, models, request_limits, templating  # noqa: F401  (metadata, listeners)
+    from school import (access, catalogs, cli, errors, i18n, integrity, models, request_limits,  # noqa: F401
+                        security, templating)  # (metadata, listeners)
+    from school.auth import sessions
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
     catalogs.compile_catalogs()
@@ -54,8 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     access.init_app(app)
+    sessions.init_app(app)
     app.before_request(i18n.preload_wtforms_translations)
     errors.init_app(app)
+    security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
 
@@ -68,7 +73,10 @@ def create_app(test_config: dict | None = None) -> Flask:
             user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
         except ValueError:
             return None
-        return user if user and user.active else None
+        if user is None or not user.active:
+            sessions.end()
+            return None
+        return user if sessions.still_valid(user) else None
 
     from school.auth import bp as auth_bp
     from school.diary import bp as diary_bp

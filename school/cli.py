@@ -165,6 +165,22 @@ def create_admin(username: str, surname: str, name: str, password: str) -> None:
     click.echo(_("The administrator %(username)s is ready.", username=username))
 
 
+@school_cli.command("sign-out", help=_l("End every session of a user on every device (a lost phone, a shared "
+                                       "password)."))
+@click.argument("username")
+def sign_out(username: str) -> None:
+    from school import audit
+    from school.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.BadParameter(_("There is no user %(username)s.", username=username), param_hint="USERNAME")
+    user.end_sessions()
+    audit.record("sign_out_everywhere", f"user:{user.id}", "cli")
+    db.session.commit()
+    click.echo(_("%(username)s is signed out everywhere.", username=user.username))
+
+
 def _counted(counts: dict[str, int]) -> str:
     labels = {
         "classes": lambda n: ngettext("%(num)d class", "%(num)d classes", n),

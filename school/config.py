@@ -1,8 +1,38 @@
 """Settings from the environment; nothing else reads os.environ for configuration."""
+import datetime as dt
 import os
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> str:
+    """The folder of the secret key and the default SQLite file; Docker points it at the data volume."""
+    return os.environ.get("DEFTER_INSTANCE", "").strip() or str(ROOT / "instance")
+
+
+def _secret_key(instance_path: str) -> str:
+    """A stable key per instance folder, created exactly once even when several workers start together.
+
+    O_EXCL lets one process create the file (mode 0600 from the start); the others read back what it wrote,
+    waiting a moment in case they look between its create and its write."""
+    key_file = Path(instance_path) / "secret_key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if key_file.stat().st_mode & 0o077:  # a key written by an older version, readable by others
+            key_file.chmod(0o600)
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(os.urandom(32).hex())
+    for _ in range(500):
+        secret = key_file.read_text().strip()
+        if len(secret) == 64:
+            return secret
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} holds no key: delete it or set SECRET_KEY")
 
 
 def _database_url(instance_path: str) -> str:
@@ -18,38 +48,44 @@ def _database_url(instance_path: str) -> str:
 
 
 def from_environment(instance_path: str) -> dict:
-    secret = os.environ.get("SECRET_KEY")
-    if not secret:
-        # A stable key per instance folder so sessions survive restarts without configuration.
-        key_file = Path(instance_path) / "secret_key"
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(os.urandom(32).hex())
-        secret = key_file.read_text().strip()
+    env = os.environ.get
     return {
-        "SECRET_KEY": secret,
+        "SECRET_KEY": env("SECRET_KEY") or _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Bytes a request body may have (413 above it): forms are small; a view taking uploads raises its own limit
         # with school.request_limits.max_content_length.
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", 1024 * 1024)),
         # Failed logins (school/auth/limits.py): per account, free failures in a row, then a doubling wait up to
         # the cap, forgotten after a day without failures; per address, how many different accounts may fail
         # within the window.
-        "LOGIN_FREE_FAILURES": int(os.environ.get("LOGIN_FREE_FAILURES", 5)),
-        "LOGIN_MAX_DELAY_SECONDS": int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", 15 * 60)),
-        "LOGIN_FORGET_HOURS": int(os.environ.get("LOGIN_FORGET_HOURS", 24)),
-        "LOGIN_LIMIT_PER_ADDRESS": int(os.environ.get("LOGIN_LIMIT_PER_ADDRESS", 300)),
-        "LOGIN_LIMIT_MINUTES": int(os.environ.get("LOGIN_LIMIT_MINUTES", 15)),
+        "LOGIN_FREE_FAILURES": int(env("LOGIN_FREE_FAILURES", 5)),
+        "LOGIN_MAX_DELAY_SECONDS": int(env("LOGIN_MAX_DELAY_SECONDS", 15 * 60)),
+        "LOGIN_FORGET_HOURS": int(env("LOGIN_FORGET_HOURS", 24)),
+        "LOGIN_LIMIT_PER_ADDRESS": int(env("LOGIN_LIMIT_PER_ADDRESS", 300)),
+        "LOGIN_LIMIT_MINUTES": int(env("LOGIN_LIMIT_MINUTES", 15)),
+        # Staff work in shared staff rooms: short sessions; families read on their own phones: long ones.
+        "SESSION_STAFF_IDLE": dt.timedelta(minutes=int(env("SESSION_STAFF_IDLE_MINUTES", 30))),
+        "SESSION_STAFF_ABSOLUTE": dt.timedelta(hours=int(env("SESSION_STAFF_ABSOLUTE_HOURS", 12))),
+        "SESSION_FAMILY_IDLE": dt.timedelta(days=int(env("SESSION_FAMILY_IDLE_DAYS", 7))),
+        "SESSION_FAMILY_ABSOLUTE": dt.timedelta(days=int(env("SESSION_FAMILY_ABSOLUTE_DAYS", 30))),
+        # Families' cookies outlive the browser (their sessions are permanent); the limits above decide, and
+        # the cookie is sent again only when the session changes (last-seen at most once a minute).
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(days=int(env("SESSION_FAMILY_ABSOLUTE_DAYS", 30))),
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # Staff passwords expire (001 п. 3.3); a warning is shown for the last two weeks.
+        "PASSWORD_MAX_AGE_DAYS": int(env("PASSWORD_MAX_AGE_DAYS", 365)),
         # Number of reverse proxies in front (fly.io: 1): client addresses for the login limit and the audit
         # come from X-Forwarded-For only when this says a proxy is there to set it.
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", 0)),
         "BABEL_DEFAULT_LOCALE": "ru",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        # No time limit of its own: the token is bound to the session, which expires, and logging out or
+        # expiring clears the session and so the raw token (school/auth/sessions.py).
         "WTF_CSRF_TIME_LIMIT": None,
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # Phones on 2G: brotli where the client takes it, else gzip; small answers are sent as they are.

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from babel import Locale, localedata
 from babel.dates import parse_pattern
-from flask import has_request_context, request, session
+from flask import has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -61,12 +61,12 @@ def as_locale(code: str) -> Locale:
 
 
 def chosen_language() -> str:
-    """The user's stored language, else the session's choice, else Accept-Language, else Russian."""
+    """The user's stored language, else the visitor's choice (a cookie), else Accept-Language, else Russian."""
     if not has_request_context():  # the CLI and background work: Russian unless a locale is forced
         return "ru"
     if current_user and current_user.is_authenticated:
         return current_user.language
-    lang = session.get("lang")
+    lang = request.cookies.get("lang") if request else None
     if lang in SUPPORTED:
         return lang
     return request.accept_languages.best_match(SUPPORTED, default="ru") if request else "ru"

@@ -32,6 +32,7 @@ def sample_args(ids) -> dict:
         "period_id": ids["q2"],
         "class_id": ids["class5"],
         "attendance_id": ids["absence"],
+        "user_id": ids["users"]["teacher2"],  # not a login of the matrix: signing it out ends no session here
         "statement_id": 1,  # a printed statement need not exist: roles are checked before the lookup
     }
 

@@ -85,7 +85,7 @@ def test_change_password(app, auth, client):
     assert short.status_code == 422
     ok = auth.post("/profile/password", {"pw-old_password": PASSWORD, "pw-new_password": "newpassword1",
                                           "pw-confirm": "newpassword1"})
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     auth.logout()
     assert auth.login("teacher").status_code == 422
     assert auth.login("teacher", "newpassword1").status_code == 302

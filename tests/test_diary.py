@@ -123,7 +123,7 @@ def test_week_shows_lessons_marks_homework_and_absences(app, auth, client, ids):
                             created_at=dt.datetime(2026, 11, 24, 9), updated_at=dt.datetime(2026, 11, 24, 9)))
         db.session.commit()
     auth.login("parent")
-    client.get("/lang/ru")
+    auth.post("/lang", {"language": "ru"})
     html = client.get(f"/diary/{ids['emil']}").get_data(as_text=True)
     assert "Дроби" in html and "№ 345, 347" in html and "Контрольная работа" in html and "молодец" in html
     assert "<mark" in html and ">4</mark>" in html
@@ -131,7 +131,7 @@ def test_week_shows_lessons_marks_homework_and_absences(app, auth, client, ids):
 
 def test_empty_week_and_holiday_week_render(auth, client, ids):
     auth.login("parent")
-    client.get("/lang/ru")
+    auth.post("/lang", {"language": "ru"})
     holiday = client.get(f"/diary/{ids['emil']}?week=2026-W44").get_data(as_text=True)
     assert "Осенние каникулы" in holiday
     summer = client.get(f"/diary/{ids['emil']}?week=2027-W30")
@@ -192,7 +192,7 @@ def test_forecast_is_the_teachers_suggestion(app, auth, client, ids):
         assert (avg.average, avg.forecast) == (teacher_view.average, teacher_view.suggestion)
         assert str(avg.average) == "4.33" and avg.forecast == "4"
     auth.login("parent")
-    client.get("/lang/ru")
+    auth.post("/lang", {"language": "ru"})
     html = client.get(f"/diary/{ids['emil']}/marks").get_data(as_text=True)
     assert "4,33" in html
 
@@ -200,7 +200,7 @@ def test_forecast_is_the_teachers_suggestion(app, auth, client, ids):
 @pytest.mark.parametrize("lang", ["ru", "uk", "crh"])
 def test_lang_attribute(auth, client, ids, lang):
     auth.login("parent")
-    client.get(f"/lang/{lang}")
+    auth.post("/lang", {"language": lang})
     assert f'<html lang="{lang}">' in client.get("/diary/").get_data(as_text=True)
 
 
@@ -215,7 +215,7 @@ def test_diary_is_compressed_and_small(auth, client, ids):
 
 def test_timetable_on_class_page(app, auth, client, ids):
     auth.login("parent")
-    client.get("/lang/ru")
+    auth.post("/lang", {"language": "ru"})
     html = client.get(f"/diary/{ids['emil']}/class").get_data(as_text=True)
     assert "Абдураимова" in html and "вторник" in html.lower()
     with app.app_context():
@@ -232,7 +232,7 @@ def test_pass_fail_subject_reaches_the_family(app, auth, client, ids):
                                   set_at=dt.datetime(2026, 11, 24, 12)))
         db.session.commit()
     auth.login("parent")
-    client.get("/lang/ru")
+    auth.post("/lang", {"language": "ru"})
     html = client.get(f"/diary/{ids['emil']}/marks").get_data(as_text=True)
     assert "Русский язык" in html and "<b>зач</b>" in html
 
@@ -240,6 +240,6 @@ def test_pass_fail_subject_reaches_the_family(app, auth, client, ids):
 def test_timetabled_lessons_show_even_before_anyone_opened_the_register(app, auth, client, ids):
     """6-А's mathematics is in the timetable on Tuesdays; nobody has opened its grid this week."""
     auth.login("parent")
-    client.get("/lang/ru")
+    auth.post("/lang", {"language": "ru"})
     html = client.get(f"/diary/{ids['lenur']}?week=2026-W47").get_data(as_text=True)
     assert "Математика" in html and "вторник, 17 ноября" in html

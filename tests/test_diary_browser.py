@@ -24,7 +24,7 @@ def test_parent_reads_the_week_switches_child_and_opens_marks_without_javascript
     assert page.locator("h1").inner_text().startswith("Эмиль")
     assert page.locator("script").count() == 0
     # no horizontal scrolling on a 360-px screen
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "diary-week-phone.png"), full_page=True)
 

@@ -10,6 +10,7 @@ from school.catalogs import incomplete
 from school.extensions import db
 from school.i18n import CRH, SUPPORTED
 from school.models import User
+from tests.conftest import csrf_token
 
 
 @pytest.mark.parametrize("lang", SUPPORTED)
@@ -72,28 +73,30 @@ def test_language_defaults_from_accept_language(client):
     assert '<html lang="ru">' in html
 
 
-def test_language_links_on_login_page_outside_the_form(client):
+def test_language_switch_on_login_page_is_its_own_form(client):
     html = client.get("/login").get_data(as_text=True)
-    form = html[html.index("<form"):html.index("</form>")]
-    assert "/lang/crh" in html and "/lang/crh" not in form
-    r = client.get("/lang/crh?next=/login")
-    assert r.status_code == 302 and r.headers["Location"] == "/login"
+    login_form = html[html.index("<form"):html.index("</form>")]
+    assert 'name="language"' in html and 'name="language"' not in login_form
+    r = client.post("/lang", data={"language": "crh", "next": "/login", "csrf_token": csrf_token(client)})
+    assert r.status_code == 303 and r.headers["Location"] == "/login"
     html = client.get("/login").get_data(as_text=True)
     assert '<html lang="crh">' in html and "Кириш" in html
 
 
 def test_language_is_stored_per_user(app, auth, client):
     auth.login("teacher")
-    client.get("/lang/uk?next=/")
+    auth.post("/lang", {"language": "uk", "next": "/"})
     with app.app_context():
         assert db.session.scalar(select(User.language).where(User.username == "teacher")) == "uk"
     auth.logout()
+    assert '<html lang="uk">' in client.get("/login").get_data(as_text=True)  # the cookie outlives the session
     auth.login("teacher")
     assert '<html lang="uk">' in client.get("/").get_data(as_text=True)
 
 
-def test_unknown_language_is_404(client):
-    assert client.get("/lang/de").status_code == 404
+def test_unknown_language_is_422(client):
+    r = client.post("/lang", data={"language": "de", "csrf_token": csrf_token(client)})
+    assert r.status_code == 422
 
 
 def test_crh_home_page_dates(auth, client):

@@ -32,7 +32,8 @@ def _login(page, base, username):
 
 
 def _settled(page):
-    page.wait_for_function("!document.querySelector('#grid td.saving')")
+    # Functions, not bare expressions: Playwright evals a bare expression, which the page's CSP forbids.
+    page.wait_for_function("() => !document.querySelector('#grid td.saving')")
     page.wait_for_load_state("networkidle")
 
 
@@ -109,12 +110,12 @@ def test_a_save_lost_to_the_network_is_retried_not_dropped(app, ids, live_server
     page.click(cell)
     page.keyboard.press("Escape")
     page.keyboard.press("4")
-    page.wait_for_function(f"document.querySelector('{cell}').textContent.trim() === '4'", timeout=10000)
+    page.wait_for_function(f"() => document.querySelector('{cell}').textContent.trim() === '4'", timeout=10000)
     assert failed, "the first attempt should have been dropped"
     with app.app_context():
         assert db.session.scalar(select(Mark.code).where(Mark.lesson_id == ids["lesson"])) == "4"
     # nothing is left waiting on the device
-    assert page.evaluate(f"localStorage.getItem('defter-pending-{ids['math5']}')") == "{}"
+    assert page.evaluate(f"() => localStorage.getItem('defter-pending-{ids['math5']}')") == "{}"
     context.close()
 
 
@@ -195,7 +196,7 @@ def test_a_description_is_not_an_error_and_an_error_goes_after_the_next_save(app
     page.route("**/journal/lessons/*/students/*", lambda route: route.fulfill(status=500, body="boom"))
     page.focus(other)
     page.keyboard.press("3")
-    page.wait_for_function("document.querySelector('#status').className === 'err'")
+    page.wait_for_function("() => document.querySelector('#status').className === 'err'")
     page.unroute("**/journal/lessons/*/students/*")
     # ... and gone after the next successful one
     page.keyboard.press("ArrowDown")
@@ -211,7 +212,7 @@ def test_the_lesson_form_opens_in_view_with_its_first_field_focused(app, ids, li
     context, page = _grid(browser, live_server, ids)
     page.tap(f"#h{open_} a")
     page.wait_for_selector("#panel form")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'topic'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'topic'")
     box = page.locator("#topic").bounding_box()
     assert 0 <= box["y"] and box["y"] + box["height"] <= TABLET["height"]
     page.screenshot(path=str(SHOTS / "journal-lesson-form-tablet.png"))

@@ -1,23 +1,26 @@
-"""Login, logout, language switch, profile."""
+"""Login, logout, language switch, profile, ending a user's sessions."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from school import audit, clock
-from school.access import ANY, allow, public
-from school.auth import bp, limits
+from school.access import ANY, allow, get_or_404, public
+from school.auth import bp, limits, sessions
 from school.auth.forms import LanguageForm, LoginForm, PasswordForm
 from school.extensions import db
 from school.htmx import render
 from school.i18n import SUPPORTED
 from school.models import User
 from school.passwords import hash_password, needs_rehash, verify_password
+
+
+LANGUAGE_COOKIE = "lang"
 
 
 def safe_next(target: str | None) -> str:
@@ -69,8 +72,10 @@ def login():
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
             limits.succeeded(username)
+            if user.password_changed_at is None:  # the password's year starts now for logins made without one
+                user.password_changed_at = clock.now()
+            sessions.start(user)
             login_user(user)
-            session.pop("lang", None)
             audit.record("login", f"user:{user.id}", user_id=user.id)
             db.session.commit()
             refresh()
@@ -96,19 +101,26 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/lang/<code>")
+def _remember_language(response, code: str):
+    """The choice of a visitor before login (and after logout) lives in a cookie the locale selector reads."""
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/lang", methods=["POST"])
 @public
-def set_language(code: str):
-    """A plain link on every page (works without JavaScript; never part of the login form)."""
+def set_language():
+    """The small form on every page: buttons, no JavaScript; a logged-in user's choice is stored with them."""
+    code = request.form.get("language")
     if code not in SUPPORTED:
-        abort(404)
-    session["lang"] = code
+        abort(422)
     if current_user.is_authenticated and current_user.language != code:
         current_user.language = code
         audit.record("language", f"user:{current_user.id}", code)
         db.session.commit()
     refresh()
-    return redirect(safe_next(request.args.get("next")))
+    return _remember_language(redirect(safe_next(request.form.get("next")), 303), code)
 
 
 @bp.route("/profile", methods=["GET"])
@@ -118,6 +130,14 @@ def profile():
                   language_form=LanguageForm(prefix="lang", language=current_user.language))
 
 
+@bp.route("/profile/password", methods=["GET"])
+@allow(ANY)
+def password():
+    """The change-password page, the only one open to a user who must change it."""
+    return render("auth/password.html", form=PasswordForm(prefix="pw"), forced=sessions.must_change(current_user),
+                  next=request.args.get("next"))
+
+
 @bp.route("/profile/password", methods=["POST"])
 @allow(ANY)
 def change_password():
@@ -125,16 +145,33 @@ def change_password():
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.old_password.data):
             form.old_password.errors.append(_("The current password is wrong."))
+        elif verify_password(current_user.password_hash, form.new_password.data):
+            form.new_password.errors.append(_("The new password must differ from the current one."))
         else:
             current_user.password_hash = hash_password(form.new_password.data)
             current_user.password_changed_at = clock.now()
             current_user.must_change_password = False
+            current_user.end_sessions()
             audit.record("password_changed", f"user:{current_user.id}")
             db.session.commit()
+            sessions.keep(current_user)  # every other device is signed out; this one goes on
             flash(_("Your password has been changed."), "ok")
-            return redirect(url_for("auth.profile"))
-    return render("auth/profile.html", status=422, password_form=form,
-                  language_form=LanguageForm(prefix="lang", language=current_user.language))
+            next_ = request.form.get("next")
+            return redirect(safe_next(next_) if next_ else url_for("auth.profile"), 303)
+    return render("auth/password.html", status=422, form=form, forced=sessions.must_change(current_user),
+                  next=request.form.get("next"))
+
+
+@bp.route("/auth/users/<int:user_id>/sign-out", methods=["POST"])
+@allow("admin")
+def sign_out_user(user_id: int):
+    """The administrator ends every session of a user (a lost phone, a shared password)."""
+    user = get_or_404(User, user_id)
+    user.end_sessions()
+    audit.record("sign_out_everywhere", f"user:{user.id}")
+    db.session.commit()
+    flash(_("%(name)s has been signed out on every device.", name=user.person.full_name), "ok")
+    return redirect(safe_next(request.form.get("next")), 303)
 
 
 @bp.route("/profile/language", methods=["POST"])
@@ -147,5 +184,5 @@ def change_language():
         db.session.commit()
         refresh()
         flash(_("The interface language has been changed."), "ok")
-        return redirect(url_for("auth.profile"))
+        return _remember_language(redirect(url_for("auth.profile")), form.language.data)
     return render("auth/profile.html", status=422, password_form=PasswordForm(prefix="pw"), language_form=form)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.models.base import LANGUAGES, Base, max_length, one_of
@@ -58,6 +58,8 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Copied into each session at login and compared on every request: raising it ends every session.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     person: Mapped[Person] = relationship(back_populates="user", lazy="joined")
     roles: Mapped[list[StaffRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -81,6 +83,14 @@ class User(Base):
     @property
     def staff_roles(self) -> set[str]:
         return {r.role for r in self.roles}
+
+    def end_sessions(self) -> None:
+        """Every session of this login, on every device, fails its next request."""
+        self.session_version = (self.session_version or 1) + 1
+
+    def deactivate(self) -> None:
+        self.active = False
+        self.end_sessions()  # so that reactivating the account does not bring old sessions back
 
 
 class StaffRole(Base):
