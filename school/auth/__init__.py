@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Login, logout, the language switch, the profile, ending a user's sessions."""
+from school.auth.routes import bp
 
-bp = Blueprint("auth", __name__)
-
-from school.auth import routes  # noqa: E402,F401  (routes register themselves on bp)
+__all__ = ["bp"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
@@ -11,13 +11,15 @@ from sqlalchemy import select
 
 from school import audit, clock
 from school.access import ANY, allow, get_or_404, public
-from school.auth import bp, limits, sessions
+from school.auth import limits, sessions
 from school.auth.forms import LanguageForm, LoginForm, PasswordForm
 from school.extensions import db
 from school.htmx import render
 from school.i18n import SUPPORTED
 from school.models import User
 from school.passwords import hash_password, needs_rehash, verify_password
+
+bp = Blueprint("auth", __name__)
 
 
 LANGUAGE_COOKIE = "lang"

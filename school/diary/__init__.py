@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""The family diary."""
+from school.diary.routes import bp
 
-bp = Blueprint("diary", __name__, url_prefix="/diary")
-
-from school.diary import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,6 @@ from sqlalchemy import exists, select
 from school import audit, clock, week
 from school import access
 from school.access import allow, user_roles
-from school.diary import bp
 from school.diary.forms import AckForm, FamilyForm
 from school.extensions import db
 from school.htmx import render
@@ -20,6 +19,8 @@ from school.register import scales
 from school.models import (Attendance, DiaryView, Guardianship, Holiday, Lesson, Mark, PeriodMark, Student,
                            TimetableSlot, WorkKind)
 from school.queries import current_year_id
+
+bp = Blueprint("diary", __name__, url_prefix="/diary")
 
 FAMILY = ("parent", "student")
 

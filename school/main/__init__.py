@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Home pages and the health check."""
+from school.main.routes import bp
 
-bp = Blueprint("main", __name__)
-
-from school.main import routes  # noqa: E402,F401
+__all__ = ["bp"]

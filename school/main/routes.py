@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from flask import Blueprint
 from flask_login import current_user
 
 from school import clock
 from school.access import ANY, allow, public, user_roles
 from school.htmx import render
-from school.main import bp
 from school.main import queries
 from school.queries import current_year_id
+
+bp = Blueprint("main", __name__)
 
 
 @bp.route("/healthz")

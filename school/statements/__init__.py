@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Printed statements, the paper register and the summary statement."""
+from school.statements.routes import bp
 
-bp = Blueprint("statements", __name__, url_prefix="/statements")
-
-from school.statements import routes  # noqa: E402,F401
+__all__ = ["bp"]

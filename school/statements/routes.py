@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -16,8 +16,10 @@ from school.i18n import current_language, sort_key
 from school.htmx import render, wants_partial
 from school.models import Course, PaperStatement, SchoolClass
 from school.register import calendar
-from school.statements import bp, documents, pdf, service
+from school.statements import documents, pdf, service
 from school.statements.forms import ReturnForm
+
+bp = Blueprint("statements", __name__, url_prefix="/statements")
 
 CLASS_PRINTERS = ("class_teacher", "admin", "director", "deputy")
 REGISTER_READERS = ("teacher", "class_teacher", "admin", "director", "deputy")
