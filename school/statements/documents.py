@@ -51,16 +51,20 @@ def statements_document(batches: list[Batch], span: service.Span) -> str:
     return render_template("statements/class.html", pages=pages, span=span, title=_title(span))
 
 
+STUDENTS_PER_DOCUMENT = 8
+
+
 def statement_documents(batches: list[Batch], span: service.Span):
-    """The same pages as statements_document, one document per student (for a PDF laid out a page at a time);
-    the empty document when there is nobody to print."""
+    """The same pages as statements_document, in documents of a few students each (a PDF laid out a few pages at
+    a time: WeasyPrint's memory stays bounded by the batch, and its set-up is paid once per batch rather than once
+    per student); the empty document when there is nobody to print."""
     kinds = week.work_kinds_by_id()
     items = [item for b in batches for item in b.statements]
     if not items:
         yield render_template("statements/class.html", pages=[], span=span, title=_title(span))
-    for item in items:
-        yield render_template("statements/class.html", pages=[statement_page(item, kinds)], span=span,
-                              title=_title(span))
+    for start in range(0, len(items), STUDENTS_PER_DOCUMENT):
+        pages = [statement_page(item, kinds) for item in items[start:start + STUDENTS_PER_DOCUMENT]]
+        yield render_template("statements/class.html", pages=pages, span=span, title=_title(span))
 
 
 @dataclass
