@@ -8,12 +8,13 @@ Every view declares its audience with @allow(...) or @public; a view without a d
 """
 from __future__ import annotations
 
-from flask import abort, current_app, g, make_response, redirect, request, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
 
 from school import MAX_ID
-from school.extensions import db, htmx
+from school.extensions import db
+from school.htmx import redirect_to
 
 ROLES = ("admin", "director", "deputy", "teacher", "secretary", "class_teacher", "parent", "student")
 ANY = "any"          # any logged-in user
@@ -76,12 +77,7 @@ def has_role(*roles: str) -> bool:
 
 
 def login_redirect():
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-    if htmx:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return redirect_to(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
 def enforce():

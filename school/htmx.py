@@ -1,7 +1,7 @@
 """Page or partial: one helper decides, and every answer varies on HX-Request."""
 from __future__ import annotations
 
-from flask import make_response, render_template
+from flask import make_response, redirect, render_template
 
 from school.extensions import htmx
 
@@ -16,3 +16,12 @@ def render(page: str, partial: str | None = None, status: int = 200, **context):
     response.vary.add("HX-Request")
     return response
 
+
+
+def redirect_to(target: str):
+    """A redirect that htmx follows as a whole page (HX-Redirect on an empty 204), a plain one otherwise."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)

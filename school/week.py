@@ -14,8 +14,7 @@ from school.i18n import by_subject
 from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
                            SubgroupMember, Subject, TimetableSlot, WorkKind)
 from school.register import calendar, scales
-from school.register.attendance import Totals, absence_kind, tally  # noqa: F401  (the diary's and statements' names)
-from school.register.calendar import iso_week, parse_iso_week, week_bounds  # noqa: F401
+from school.register.attendance import Totals, tally
 from school.register.grid import row_stats
 from school.register.roster import covers, overlapping
 

@@ -268,7 +268,7 @@ def test_a_statement_span_over_31_days_is_refused_with_a_message(auth, ids):
     assert auth.client.get(f"/statements/?class_id={ids['class5']}&from=2026-10-25&to=2026-11-24").status_code == 200
 
 
-def test_a_class_pdf_is_laid_out_a_student_at_a_time(app, auth, ids, monkeypatch):
+def test_a_class_pdf_is_laid_out_a_few_students_at_a_time(app, auth, ids, monkeypatch):
     pypdf = pytest.importorskip("pypdf")
     from school.statements import pdf
     try:
@@ -282,10 +282,12 @@ def test_a_class_pdf_is_laid_out_a_student_at_a_time(app, auth, ids, monkeypatch
         documents.append(html.count('class="sheet statement"'))
         return real(html, **options)
     monkeypatch.setattr(pdf, "to_pdf", counting)
+    from school.statements import documents as statement_documents
+    monkeypatch.setattr(statement_documents, "STUDENTS_PER_DOCUMENT", 3)
     auth.login("teacher")
     r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf", query_string={"month": "2026-11", "all": "1"})
     assert r.status_code == 200 and r.mimetype == "application/pdf"
-    assert documents == [1, 1, 1, 1]  # the class's four students, one document each
+    assert documents == [3, 1]  # the class's four students, at most three a document
     import io
     assert len(pypdf.PdfReader(io.BytesIO(r.data)).pages) >= 4
 

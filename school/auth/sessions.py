@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask import current_app, flash, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from school import clock
-from school.extensions import htmx
+from school.htmx import redirect_to
 from school.i18n import as_locale
 
 SEEN_EVERY_SECONDS = 60  # last-seen is rewritten at most this often, so most answers send no cookie
@@ -106,12 +106,7 @@ def require_password_change():
         return None
     if not must_change(current_user):
         return None
-    target = url_for("auth.password", next=request.full_path if request.method == "GET" else None)
-    if htmx:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return redirect_to(url_for("auth.password", next=request.full_path if request.method == "GET" else None))
 
 
 def init_app(app) -> None:

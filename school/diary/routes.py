@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
 
-from school import audit, clock, week
-from school import access
-from school.access import allow, user_roles
+from school import access, audit, clock, week
+from school.access import allow
 from school.diary.forms import AckForm, FamilyForm
 from school.extensions import db
 from school.htmx import render
-from school.register import scales
+from school.register import calendar, scales
+from school.register.attendance import tally
 from school.models import (Attendance, DiaryView, Guardianship, Holiday, Lesson, Mark, PeriodMark, Student,
                            TimetableSlot, WorkKind)
 from school.queries import current_year_id
@@ -41,11 +41,11 @@ def student_or_404(student_id) -> tuple[Student, list[Student]]:
 def _week_start() -> dt.date:
     value = request.args.get("week")
     if value:
-        monday = week.parse_iso_week(value)
+        monday = calendar.parse_iso_week(value)
         if monday is None:
             abort(404)
         return monday
-    return week.week_bounds(clock.today())[0]
+    return calendar.week_bounds(clock.today())[0]
 
 
 def _common(student: Student, students: list[Student], tab: str) -> dict:
@@ -87,7 +87,7 @@ def _week_title(monday: dt.date, current: dt.date) -> str:
 def _week_page(student: Student, students: list[Student], status: int = 200):
     monday = _week_start()
     sunday = monday + dt.timedelta(days=6)
-    current = week.week_bounds(clock.today())[0]
+    current = calendar.week_bounds(clock.today())[0]
     days = week.days(student.id, monday, sunday)
     if status == 200:  # a refused acknowledgement re-shows the week without counting it as a view
         db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday,
@@ -98,8 +98,8 @@ def _week_page(student: Student, students: list[Student], status: int = 200):
         DiaryView.acknowledged_at.is_not(None)).limit(1))
     ctx = _common(student, students, "week")
     return render("diary/week.html", status=status, days=[d for d in days if d.date.weekday() < 6 or d.lessons],
-                  monday=monday, sunday=sunday, prev_week=week.iso_week(monday - dt.timedelta(days=7)),
-                  next_week=week.iso_week(monday + dt.timedelta(days=7)), this_week=week.iso_week(monday),
+                  monday=monday, sunday=sunday, prev_week=calendar.iso_week(monday - dt.timedelta(days=7)),
+                  next_week=calendar.iso_week(monday + dt.timedelta(days=7)), this_week=calendar.iso_week(monday),
                   week_title=_week_title(monday, current), future=monday > current,
                   totals=week.totals(days), acknowledged=acknowledged, ack_form=AckForm(), **ctx)
 
@@ -112,7 +112,7 @@ def acknowledge(student_id: int):
     form = AckForm()
     if not form.validate():
         abort(400)
-    if monday > week.week_bounds(clock.today())[0]:
+    if monday > calendar.week_bounds(clock.today())[0]:
         # Nothing of a week to come can have been read yet; the current week may be confirmed as it goes.
         flash(_("A week that has not begun cannot be confirmed yet."), "error")
         return _week_page(student, students, status=422)
@@ -120,7 +120,7 @@ def acknowledge(student_id: int):
                              viewed_at=clock.now(), acknowledged_at=clock.now()))
     db.session.commit()
     flash(_("Thank you: the class teacher sees that you have read this week."), "ok")
-    return redirect(url_for("diary.week_page", student_id=student.id, week=week.iso_week(monday)))
+    return redirect(url_for("diary.week_page", student_id=student.id, week=calendar.iso_week(monday)))
 
 
 @bp.route("/<int:student_id>/marks")
@@ -162,7 +162,7 @@ def attendance(student_id: int):
         rows = db.session.execute(select(Attendance, Lesson).join(Lesson, Lesson.id == Attendance.lesson_id).where(
             Attendance.student_id == student.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day)
             .order_by(Lesson.day, Lesson.number)).all()
-    totals = week.tally(a for a, _lesson in rows)
+    totals = tally(a for a, _lesson in rows)
     return render("diary/attendance.html", rows=rows, totals=totals, **ctx)
 
 
@@ -187,7 +187,7 @@ def class_page(student_id: int):
     timetable: dict[int, list] = {}
     for s in slots:
         timetable.setdefault(s.weekday, []).append(s)
-    monday = week.week_bounds(clock.today())[0]
+    monday = calendar.week_bounds(clock.today())[0]
     weekday_dates = {wd: monday + dt.timedelta(days=wd - 1) for wd in range(1, 8)}
     return render("diary/class.html", courses=courses, timetable=timetable, holidays=holidays, tests=tests,
                   weekday_dates=weekday_dates,

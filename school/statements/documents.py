@@ -13,7 +13,7 @@ from markupsafe import Markup
 from school import clock, week
 from school.i18n import as_locale
 from school.models import Course, Period, SchoolClass
-from school.register import scales
+from school.register import attendance, scales
 from school.register.grid import grid
 from school.statements import service
 from school.statements.summary import Summary, summary
@@ -36,7 +36,7 @@ def statement_page(item: service.Statement, kinds: dict) -> Markup:
     """One family's page in the family's language (statement_language), whatever the reader's interface."""
     with force_locale(as_locale(item.lang)):
         html = render_template("statements/_statement.html", s=item, slang=item.lang, kinds=kinds,
-                               school_name=service.school_name(item.lang), absence_kind=week.absence_kind,
+                               school_name=service.school_name(item.lang), absence_kind=attendance.absence_kind,
                                printed_on=clock.today())
     return Markup(BETWEEN_TAGS.sub("><", html))
 

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from school import MAX_ID, access, clock, week
+from school import MAX_ID, access, clock
 from school.access import allow, get_or_404, user_roles
 from school.extensions import db
 from school.i18n import current_language, sort_key
@@ -69,7 +69,7 @@ def index():
                                   request.args.get("from"), request.args.get("to"))
     except service.SpanError as e:
         status, error = 422, str(e)
-        span = service.Span(*week.week_bounds(clock.today()))
+        span = service.Span(*calendar.week_bounds(clock.today()))
     rows, courses, periods = [], [], []
     if klass is not None:
         rows = service.acknowledgements(klass, span)

@@ -18,6 +18,7 @@ from school.i18n import sort_key
 from school.models import DiaryView, Enrolment, PaperStatement, SchoolClass, Student, User
 from school.queries import current_year_id, school_settings
 from school.register.roster import RosterRow, roster
+from school.register import attendance, calendar
 
 # A statement is for a week or a month. A month at most keeps one request bounded: a class's PDF over 12 weeks took
 # 23 s and 721 MB in one worker.
@@ -40,7 +41,7 @@ class Span:
     def args(self) -> dict[str, str]:
         """URL arguments that give this span back (a week as an ISO week, anything else as from/to)."""
         if self.is_week:
-            return {"week": week.iso_week(self.first)}
+            return {"week": calendar.iso_week(self.first)}
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
 
@@ -68,11 +69,11 @@ def parse_span(week_value: str | None = None, month: str | None = None, first: s
         b = (a.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         return Span(a, b)
     if week_value:
-        monday = week.parse_iso_week(week_value.strip())
+        monday = calendar.parse_iso_week(week_value.strip())
         if monday is None:
             raise SpanError(_("Give the week as YYYY-Www, for example 2026-W48."))
-        return Span(*week.week_bounds(monday))
-    return Span(*week.week_bounds(clock.today()))
+        return Span(*calendar.week_bounds(monday))
+    return Span(*calendar.week_bounds(clock.today()))
 
 
 # ---------------------------------------------------------------- classes
@@ -126,7 +127,7 @@ class Statement:
     school_class: SchoolClass
     span: Span
     days: list[week.Day]
-    totals: week.Totals
+    totals: attendance.Totals
     averages: list[week.SubjectAverage]
 
     @property
@@ -233,7 +234,7 @@ def acknowledgements(school_class: SchoolClass, span: Span) -> list[FamilyRow]:
     rows = roster(school_class.id, None, span.first, span.last)
     ids = [r.student_id for r in rows] or [0]
     students = {s.id: s for s in db.session.scalars(select(Student).where(Student.id.in_(ids)))}
-    first_monday = week.week_bounds(span.first)[0]
+    first_monday = calendar.week_bounds(span.first)[0]
     views = {sid: (n, ack) for sid, n, ack in db.session.execute(
         select(DiaryView.student_id, func.count(DiaryView.id), func.max(DiaryView.acknowledged_at))
         .where(DiaryView.student_id.in_(ids), DiaryView.week_start >= first_monday,
