@@ -270,5 +270,95 @@ def statements(week_, first, last, class_label, include_all, pdf_path) -> None:
                         path=str(pdf_path)))
 
 
+@school_cli.command("worker", help=_l("Run the background work (huey's consumer) until stopped; --burst runs what "
+                                      "is queued and exits."))
+@option("--burst", is_flag=True, help=_l("Run the queued jobs (and retries that are due), then exit (for cron)."))
+@option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+        help=_l("Jobs run at the same time."))
+def worker(burst: bool, workers: int) -> None:
+    from school import jobs
+
+    if burst:
+        jobs.beat(jobs.worker_name())
+        count = jobs.run_burst()
+        click.echo(ngettext("Ran %(num)d queued job.", "Ran %(num)d queued jobs.", count))
+        return
+    click.echo(_("The worker is running; stop it with Ctrl+C."))
+    jobs.run_worker(workers)
+
+
+class _Group(_Localized, click.Group):
+    command_class = _Command
+
+
+archive_cli = _Group("archive", help=_l("The yearly archive: registers and summary statements as PDF/A with a "
+                                        "signed manifest."))
+school_cli.add_command(archive_cli)
+
+
+@archive_cli.command("build", help=_l("Write the archive of an academic year into a new folder DIR."))
+@option("--year", "year_name", required=True, help=_l("The academic year, e.g. 2026/2027."))
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def archive_build(year_name: str, directory: Path) -> None:
+    from school.ops import archive
+    from school.statements import pdf
+
+    try:
+        with current_app.test_request_context("/"):
+            manifest = archive.build(year_name, directory)
+    except archive.ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    except pdf.PdfUnavailable as e:
+        raise click.ClickException(_("PDF files cannot be made here (WeasyPrint or Pango is missing): "
+                                     "%(reason)s", reason=str(e))) from None
+    click.echo(ngettext("The archive of %(year)s is written to %(path)s: %(num)d file.",
+                        "The archive of %(year)s is written to %(path)s: %(num)d files.", len(manifest["files"]),
+                        year=year_name, path=str(directory)))
+    click.echo(_("Key fingerprint: %(fingerprint)s", fingerprint=manifest["key_fingerprint"]))
+
+
+@archive_cli.command("verify", help=_l("Check every file of the archive in DIR and the manifest's signature."))
+@option("--public-key", "public_key", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help=_l("The school's public archive key to trust (default: the key of this installation, else the key "
+                "written in the archive)."))
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def archive_verify(public_key: Path | None, directory: Path) -> None:
+    from school.ops import archive
+
+    report = archive.verify(directory, public_key)
+    messages = {
+        "changed": lambda p: _("changed: %(path)s", path=p),
+        "missing": lambda p: _("missing: %(path)s", path=p),
+        "added": lambda p: _("added: %(path)s", path=p),
+    }
+    if report.refused:
+        click.echo(report.refused, err=True)
+        sys.exit(1)
+    for kind, path in report.problems:
+        click.echo(messages[kind](path), err=True)
+    if report.problems:
+        click.echo(ngettext("The archive does not match its manifest: %(num)d problem.",
+                            "The archive does not match its manifest: %(num)d problems.", len(report.problems)),
+                   err=True)
+        sys.exit(1)
+    click.echo(ngettext("The archive is intact: %(num)d file and the signature check out.",
+                        "The archive is intact: %(num)d files and the signature check out.", report.files))
+    click.echo(_("Key fingerprint: %(fingerprint)s", fingerprint=report.fingerprint))
+
+
+@school_cli.command("check", help=_l("Check the data's integrity (enrolments, marks and attendance outside an "
+                                     "enrolment, courses, orphaned rows); exit 1 when something is found."))
+def check() -> None:
+    from school.ops import checks
+
+    findings = checks.run_and_store()
+    for finding in findings:
+        click.echo(finding.describe())
+    if findings:
+        click.echo(ngettext("%(num)d problem found.", "%(num)d problems found.", len(findings)), err=True)
+        sys.exit(1)
+    click.echo(_("No problems found."))
+
+
 def init_app(app) -> None:
     app.cli.add_command(school_cli)

@@ -34,6 +34,7 @@ def sample_args(ids) -> dict:
         "attendance_id": ids["absence"],
         "user_id": ids["users"]["teacher2"],  # not a login of the matrix: signing it out ends no session here
         "statement_id": 1,  # a printed statement need not exist: roles are checked before the lookup
+        "job_id": 1,  # nor a job
     }
 
 

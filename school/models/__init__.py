@@ -2,6 +2,7 @@
 from school.models.audit import AuditEvent
 from school.models.base import LANGUAGES, Base
 from school.models.families import DiaryView, PaperStatement
+from school.models.ops import JOB_KINDS, JOB_STATES, Job, WorkerHeartbeat
 from school.models.organisation import (AcademicYear, BellTime, Course, Enrolment, Holiday, Period, School,
                                         SchoolClass, Subgroup, SubgroupMember, Subject)
 from school.models.people import (STAFF_ROLES, Guardianship, LoginFailure, LoginThrottle, Person, StaffRole, Student,
@@ -15,5 +16,5 @@ __all__ = [
     "STAFF_ROLES", "Guardianship", "LoginFailure", "LoginThrottle", "Person", "StaffRole", "Student", "User",
     "Attendance", "EditUnlock", "Lesson", "LessonChange", "Mark", "MarkChange", "PeriodMark", "PeriodMarkChange",
     "PlanItem", "ScaleValue", "TimetableSlot",
-    "WorkKind",
+    "WorkKind", "JOB_KINDS", "JOB_STATES", "Job", "WorkerHeartbeat",
 ]

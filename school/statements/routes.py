@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from school import MAX_ID, access, clock
+from school import MAX_ID, access, clock, jobs
 from school.access import allow, get_or_404, user_roles
 from school.extensions import db
 from school.i18n import current_language, sort_key
 from school.htmx import render, wants_partial
-from school.models import Course, PaperStatement, SchoolClass
+from school.models import Course, Job, PaperStatement, SchoolClass
 from school.register import calendar
 from school.statements import documents, pdf, service
+from school.ops.forms import StartForm
+from school.ops.routes import job_page
 from school.statements.forms import ReturnForm
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
@@ -81,7 +84,8 @@ def index():
                   include_all=_include_all(), rows=rows, courses=courses, periods=periods,
                   current_period=calendar.period_containing(periods, clock.today()) if periods else None,
                   writable=klass is not None and klass.class_teacher_id == current_user.id,
-                  month=request.args.get("month", ""))
+                  month=request.args.get("month", ""), whole_school=bool(user_roles() & access.ADMINISTRATION),
+                  start_form=StartForm())
 
 
 # ---------------------------------------------------------------- weekly statements
@@ -212,3 +216,50 @@ def summary_pdf(class_id: int):
     html, result = documents.summary_document(klass)
     return _pdf_response(html, f"summary-{klass.label}-{klass.year.name.replace('/', '-')}.pdf", archival=True,
                          attachments={"marks.txt": result.canonical})
+
+
+# ---------------------------------------------------------------- the whole school's statements, as background work
+
+@bp.route("/all", methods=["POST"])
+@allow(*access.ADMINISTRATION)
+def start_all():
+    """Every class's statements of the page's days as one PDF, made by the worker; the next page shows progress."""
+    form = StartForm()
+    span = _form_span()
+    if not form.validate() or span is None:
+        flash(_("Choose the days of the statements again and repeat."), "error")
+        return redirect(url_for("statements.index"), 303)
+    job = jobs.submit("statements", {"first": span.first.isoformat(), "last": span.last.isoformat(),
+                                     "include_all": request.form.get("all") == "1", "lang": current_language()},
+                      current_user.id)
+    return redirect(url_for("statements.show_job", job_id=job.id), 303)
+
+
+def _own_job(job_id: int) -> Job:
+    """A statements job of this user, or any for the administration; anyone else's is 404."""
+    job = get_or_404(Job, job_id)
+    if job.kind != "statements" or not (job.created_by == current_user.id or access.reads_everything(current_user)):
+        abort(404)
+    return job
+
+
+@bp.route("/jobs/<int:job_id>")
+@allow(*CLASS_PRINTERS)
+def show_job(job_id: int):
+    job = _own_job(job_id)
+    return job_page(job, "ops/job.html", url_for("statements.show_job", job_id=job.id),
+                    url_for("statements.job_file", job_id=job.id) if job.result_path else None,
+                    title=_("Statements of all classes"), back=url_for("statements.index"))
+
+
+@bp.route("/jobs/<int:job_id>/file")
+@allow(*CLASS_PRINTERS)
+def job_file(job_id: int):
+    job = _own_job(job_id)
+    if job.state != "done" or not job.result_path:
+        abort(404)
+    root = Path(current_app.instance_path).resolve()
+    path = (root / job.result_path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=path.name)
