@@ -174,6 +174,9 @@ UK_GLOSSARY_EXCEPTIONS = {
     "Summary statement of marks",  # «відомість обліку успішності», the form's own title
     "Missed lessons and late arrivals",  # «пропуски»
     "No missed lessons and no late arrivals.",
+    # «на уроці»: к → ц in the locative
+    "Attendance %(id)s of student %(student)s on lesson %(lesson)s: the student is not enrolled in the class that day.",
+    "Mark %(id)s of student %(student)s on lesson %(lesson)s: the student is not enrolled in the class that day.",
 }
 
 
