@@ -82,12 +82,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
+    from school.people import bp as people_bp
     from school.statements import bp as statements_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(journal_bp)
     app.register_blueprint(statements_bp)
     app.register_blueprint(diary_bp)
+    app.register_blueprint(people_bp)
     return app
 
 

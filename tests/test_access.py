@@ -33,7 +33,11 @@ def sample_args(ids) -> dict:
         "class_id": ids["class5"],
         "attendance_id": ids["absence"],
         "user_id": ids["users"]["teacher2"],  # not a login of the matrix: signing it out ends no session here
-        "statement_id": 1,  # a printed statement need not exist: roles are checked before the lookup
+        "statement_id": 1,
+        "move": "leave",
+        "subgroup_id": 1,  # need not exist: roles are checked before the lookup
+        "guardianship_id": 1,
+        "person_id": 1,  # a printed statement need not exist: roles are checked before the lookup
     }
 
 
