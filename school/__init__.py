@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
     from school.ops import bp as ops_bp
+    from school.people import bp as people_bp
     from school.statements import bp as statements_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(statements_bp)
     app.register_blueprint(diary_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(people_bp)
     return app
 
 

@@ -35,6 +35,10 @@ def sample_args(ids) -> dict:
         "user_id": ids["users"]["teacher2"],  # not a login of the matrix: signing it out ends no session here
         "statement_id": 1,  # a printed statement need not exist: roles are checked before the lookup
         "job_id": 1,  # nor a job
+        "move": "leave",
+        "subgroup_id": 1,  # need not exist: roles are checked before the lookup
+        "guardianship_id": 1,
+        "person_id": 1,
     }
 
 
