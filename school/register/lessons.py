@@ -150,8 +150,11 @@ def set_substitute(user: User, lesson: Lesson, substitute_id: int | None, reason
     db.session.add(LessonChange(lesson_id=lesson.id, day=lesson.day, kind="substitution",
                                 old_substitute_id=lesson.substitute_id, substitute_id=substitute_id,
                                 reason=reason or None, changed_by=user.id, changed_at=clock.now()))
-    lesson.substitute_id = substitute_id
-    lesson.version += 1
+    # The substitute only: the header's other fields and their version move on in the same UPDATE, so a
+    # teacher's tablet holding the old version gets a conflict rather than overwriting the new state.
+    db.session.execute(update(Lesson).where(Lesson.id == lesson.id)
+                       .values(substitute_id=substitute_id, version=Lesson.version + 1)
+                       .execution_options(synchronize_session=False))
     audit.record("substitute", f"lesson:{lesson.id}", f"{substitute_id or '-'}: {reason[:200]}", user_id=user.id)
     db.session.commit()
     return lesson
