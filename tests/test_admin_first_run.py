@@ -104,6 +104,9 @@ def test_first_run_walk(fresh_app):
     login(client)
     assert client.get("/").headers["Location"] == "/admin/setup"
     assert client.get("/admin/setup").headers["Location"] == "/admin/setup/school"
+    # Every page says what is missing and links to where it is set.
+    assert 'Школа ещё не настроена: нет названия, учебного года, периодов и предметов. <a href="/admin/setup">' \
+        in client.get("/journal/").get_data(as_text=True)
     assert walk(fresh_app, client) == []
 
     assert post(client, "/admin/setup/school", SCHOOL).status_code == 303
@@ -149,6 +152,7 @@ def test_first_run_walk_before_any_step_as_other_roles(fresh_app):
     login(client, "t")
     assert client.get("/").status_code == 200  # never led to the set-up: it is the administrator's
     assert client.get("/admin").status_code == 403
+    assert "Школа ещё не настроена: её настраивает администратор журнала." in client.get("/").get_data(as_text=True)
     assert walk(fresh_app, client) == []
 
 

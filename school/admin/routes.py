@@ -55,7 +55,8 @@ def _row_action(form, lists: tuple[str, ...]) -> bool:
 @bp.route("")
 @allow("admin")
 def index():
-    return render("admin/index.html", items=school_setup.checklist(), pending=school_setup.first_run_pending())
+    return render("admin/index.html", items=school_setup.checklist(), pending=school_setup.first_run_pending(),
+                  steps=STEPS)
 
 
 @bp.route("/setup")
