@@ -78,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             return None
         return user if sessions.still_valid(user) else None
 
+    from school.admin import bp as admin_bp
     from school.auth import bp as auth_bp
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
@@ -92,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(diary_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(admin_bp)
     return app
 
 

@@ -40,3 +40,9 @@ def school_settings():
             db.session.expunge(row)
         cache.update(row=row, at=now)
     return cache["row"]
+
+
+def clear_settings_cache() -> None:
+    """After the school's settings are saved: this process reads them again at once (the other workers within
+    SETTINGS_TTL_SECONDS)."""
+    current_app.extensions.pop("defter_settings", None)

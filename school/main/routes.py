@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
 from school import clock
 from school.access import ANY, allow, public, user_roles
+from school.admin.setup import first_run_pending
 from school.htmx import render
 from school.main import queries
 from school.queries import current_year_id
@@ -23,6 +24,9 @@ def healthz():
 def home():
     day = clock.today()
     roles = user_roles()
+    if "admin" in roles and first_run_pending():
+        # The first run: the administrator of a school not yet set up is led through the set-up.
+        return redirect(url_for("admin.setup"))
     context = dict(day=day, roles=roles)
     if "teacher" in roles:
         context["today_lessons"] = queries.teacher_day(current_user.id, day)
