@@ -12,6 +12,9 @@ from school.extensions import db
 from school.imports.plan import Plan, make_plan
 
 
+ENROLMENT_BATCH = 50
+
+
 class PlanRefused(Exception):
     def __init__(self, plan: Plan, run) -> None:
         super().__init__("the plan has errors")
@@ -102,6 +105,7 @@ def _write_people(plan: Plan) -> None:
     # Ids first: the enrolment check of every flush (school/integrity.py) tells students apart by id.
     db.session.flush()
     created = iter(new_students)
+    enrolled = 0
     new_guardians: dict[tuple, Person] = {}
     for row in plan.rows:
         ref = row.ref
@@ -114,6 +118,10 @@ def _write_people(plan: Plan) -> None:
             student = next(created)
         if ref["enrol"]:
             db.session.add(Enrolment(student_id=student.id, class_id=ref["class_id"], from_day=start))
+            enrolled += 1
+            if enrolled % ENROLMENT_BATCH == 0:
+                # The enrolment check of each flush compares the flush's new enrolments pairwise: small flushes.
+                db.session.flush()
         for g in ref["guardians"]:
             gf = g["fields"]
             kind, value = g["ref"]

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from flask_babel import format_date, gettext as _
+from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from school import clock
@@ -144,11 +144,13 @@ class _Cells:
         try:
             return parse(text)
         except ValueError:
+            message = str(message)  # lazy: translated only for a wrong cell
             self.problem(name, message % {"value": text} if "%(value)s" in message else message)
             return None
 
     def date(self, name: str):
-        return self.parsed(name, values.parse_date, _("“%(value)s” is not a date: write 01.09.2015 or 2015-09-01."))
+        return self.parsed(name, values.parse_date,
+                           _l("“%(value)s” is not a date: write 01.09.2015 or 2015-09-01."))
 
 
 def _name_key(surname: str, name: str, patronymic: str | None) -> tuple[str, str, str]:
@@ -181,8 +183,8 @@ def _change(label: str, old, new) -> str:
 def _person_fields(cells: _Cells, with_birth: bool = True) -> dict:
     out = {"surname": cells.text("surname", LIMITS["surname"]), "name": cells.text("name", LIMITS["name"]),
            "patronymic": cells.text("patronymic", LIMITS["patronymic"]) or None,
-           "phone": cells.parsed("phone", values.phone, _("“%(value)s” is not a phone number.")),
-           "email": cells.parsed("email", values.email, _("“%(value)s” is not an e-mail address."))}
+           "phone": cells.parsed("phone", values.phone, _l("“%(value)s” is not a phone number.")),
+           "email": cells.parsed("email", values.email, _l("“%(value)s” is not an e-mail address."))}
     if with_birth:
         out["birth_date"] = cells.date("birth_date")
     return out
@@ -246,9 +248,9 @@ class _People:
         klass = self._class(cells)
         student_fields = {
             "delivery": cells.parsed("delivery", lambda t: values.choice(values.DELIVERY, t),
-                                     _("“%(value)s”: write electronic or paper.")),
+                                     _l("“%(value)s”: write electronic or paper.")),
             "statement_language": cells.parsed("statement_language", lambda t: values.choice(values.LANGUAGE, t),
-                                               _("“%(value)s”: write ru, uk or crh.")),
+                                               _l("“%(value)s”: write ru, uk or crh.")),
             "consent_date": cells.date("consent_date"),
         }
         if row.problems:
@@ -317,10 +319,10 @@ class _People:
 
     def _guardian_cells(self, cells: _Cells, n: int) -> dict:
         g = {k: cells.text(f"g{n}_{k}", LIMITS.get(k, 200)) for k in ("surname", "name", "patronymic")}
-        g["phone"] = cells.parsed(f"g{n}_phone", values.phone, _("“%(value)s” is not a phone number."))
-        g["email"] = cells.parsed(f"g{n}_email", values.email, _("“%(value)s” is not an e-mail address."))
+        g["phone"] = cells.parsed(f"g{n}_phone", values.phone, _l("“%(value)s” is not a phone number."))
+        g["email"] = cells.parsed(f"g{n}_email", values.email, _l("“%(value)s” is not an e-mail address."))
         g["relation"] = cells.parsed(f"g{n}_relation", lambda t: values.choice(values.RELATION, t),
-                                     _("“%(value)s”: write mother, father, guardian or other."))
+                                     _l("“%(value)s”: write mother, father, guardian or other."))
         return g if any(g.values()) else {}
 
     def _guardian(self, row: Row, cells: _Cells, n: int, g: dict, student) -> None:
@@ -405,7 +407,7 @@ class _Staff:
                           _("The surname is missing.") if not fields["surname"] else _("The name is missing."))
             return
         row.label = _full(fields["surname"], fields["name"], fields["patronymic"])
-        roles = cells.parsed("roles", values.roles, _("“%(value)s” holds an unknown role: write administrator, "
+        roles = cells.parsed("roles", values.roles, _l("“%(value)s” holds an unknown role: write administrator, "
                                                       "director, deputy, teacher or secretary."))
         if not roles and not cells.problems_for("roles"):
             cells.problem("roles", _("Give at least one role."))
@@ -471,13 +473,13 @@ class _Classes:
     def plan_row(self, row: Row, cells: _Cells) -> None:
         from school.statements.service import parse_class_label
 
-        grade = cells.parsed("grade", values.grade, _("“%(value)s” is not a grade from 1 to 11."))
+        grade = cells.parsed("grade", values.grade, _l("“%(value)s” is not a grade from 1 to 11."))
         letter_text = cells.text("letter", 10)
         if not letter_text and not cells.problems_for("letter"):
             cells.problem("letter", _("The letter is missing."))
         teacher_text = cells.text("class_teacher")
         scheme = cells.parsed("period_scheme", lambda t: values.choice(values.SCHEME, t),
-                              _("“%(value)s”: write quarters, halves or trimesters."))
+                              _l("“%(value)s”: write quarters, halves or trimesters."))
         marks_from = cells.date("marks_from")
         if grade is None and not cells.problems_for("grade"):
             cells.problem("grade", _("The grade is missing."))
