@@ -284,8 +284,11 @@ def test_changed_contacts_are_an_update_and_the_class_stays(app):
         apply("people", [HEADER, *GOOD], file_name="a.csv", digest="0" * 64, user_id=None)
         changed = [list(GOOD[0]), ["6-А", *GOOD[0][1:]]]
         changed[0][5] = "+7 900 000-00-00"
+        changed[0] += [""] * (len(HEADER) - len(changed[0]))
+        changed[0][19] = "бумага"
         plan = make_plan("people", [HEADER, changed[0]])
         assert plan.rows[0].outcome == "updated" and "+7 900 000-00-00" in plan.rows[0].changes[0]
+        assert plan.rows[0].changes[1] == "способ получения: электронно → на бумаге"
         moved = make_plan("people", [HEADER, changed[1]]).rows[0]
         assert moved.outcome == "error" and "5-А" in moved.problems[0].message
 

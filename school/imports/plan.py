@@ -310,12 +310,14 @@ class _People:
         _contact_changes(student.person, fields, changes)
         labels = {"delivery": _("delivery"), "statement_language": _("statement language"),
                   "consent_date": _("consent date")}
+        shown = {"electronic": _("electronic"), "paper": _("paper")}
+
+        def fmt(value):
+            return day_text(value) if isinstance(value, dt.date) else shown.get(value, value)
         for key, label in labels.items():
             new = student_fields[key]
             if new is not None and new != getattr(student, key):
-                old = getattr(student, key)
-                fmt = (lambda d: day_text(d) if isinstance(d, dt.date) else d)
-                changes.append(_change(label, fmt(old), fmt(new)))
+                changes.append(_change(label, fmt(getattr(student, key)), fmt(new)))
 
     def _guardian_cells(self, cells: _Cells, n: int) -> dict:
         g = {k: cells.text(f"g{n}_{k}", LIMITS.get(k, 200)) for k in ("surname", "name", "patronymic")}
