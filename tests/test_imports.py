@@ -512,3 +512,21 @@ def test_cli_template_in_the_language_and_refusals(app, runner, tmp_path):
     fake.write_bytes(b"hello")
     r = runner.invoke(args=["school", "import", "people", str(fake)])
     assert r.exit_code == 1 and r.output.strip()
+
+
+def test_pages_and_template_in_the_administrators_language(app, client, auth):
+    from school.imports.columns import headers
+    from school.imports.readers import read_rows
+    from school.models import User
+
+    with app.app_context():
+        db.session.scalars(select(User).where(User.username == "admin")).one().language = "crh"
+        db.session.commit()
+    auth.login("admin")
+    page = client.get("/admin/import/")
+    assert page.status_code == 200 and "Файллардан импорт" in page.get_data(as_text=True)
+    assert page.headers["Vary"] and "HX-Request" in page.headers["Vary"]
+    r = client.get("/admin/import/templates/people.xlsx")
+    with app.app_context():
+        assert read_rows("t.xlsx", r.data) == [headers("people", "crh")]
+    assert headers("people", "crh")[:3] == ["Сыныф", "Фамилия", "Ады"]
