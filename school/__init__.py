@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from school.admin import bp as admin_bp
     from school.auth import bp as auth_bp
+    from school import imports
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
@@ -94,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(ops_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(admin_bp)
+    imports.init_app(app)  # the import pages and their upload limit
     return app
 
 

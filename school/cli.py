@@ -358,6 +358,89 @@ def check() -> None:
         click.echo(ngettext("%(num)d problem found.", "%(num)d problems found.", len(findings)), err=True)
         sys.exit(1)
     click.echo(_("No problems found."))
+import_cli = _Group("import", help=_l("Import students with their guardians, staff or classes from the school's "
+                                      "own XLSX, ODS or CSV files: a preview first, written only with --confirm."))
+school_cli.add_command(import_cli)
+
+_IMPORT_HELP = {
+    "people": _l("Students with their guardians, one row per student."),
+    "staff": _l("Staff with their roles (their logins are made on the accounts page)."),
+    "classes": _l("Classes with their class teachers and period schemes."),
+}
+
+
+def _outcome_names() -> dict[str, str]:
+    return {"new": _("new"), "updated": _("updated"), "unchanged": _("unchanged"), "error": _("error")}
+
+
+def _print_plan(plan) -> None:
+    from school.imports.plan import match_rule
+
+    click.echo(match_rule(plan.kind))
+    for problem in plan.problems:
+        click.echo(_("Error: %(problem)s", problem=problem))
+    if plan.ignored_columns:
+        click.echo(_("These columns are not read: %(columns)s.", columns=", ".join(plan.ignored_columns)))
+    names = _outcome_names()
+    for row in plan.rows_errors_first():
+        click.echo(_("Row %(row)s: %(label)s — %(outcome)s", row=row.number, label=row.label or "—",
+                     outcome=names[row.outcome]))
+        for p in row.problems:
+            click.echo("    " + (_("Column “%(column)s”:", column=p.column) + " " if p.column else "") + p.message)
+        for change in row.changes:
+            click.echo("    " + change)
+    counts = plan.counts
+    click.echo(_("New: %(new)s, updated: %(updated)s, unchanged: %(unchanged)s, errors: %(errors)s.",
+                 new=counts["new"], updated=counts["updated"], unchanged=counts["unchanged"], errors=counts["error"]))
+
+
+def _import_command(kind: str) -> None:
+    @import_cli.command(kind, help=_IMPORT_HELP[kind])
+    @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+    @option("--template", "template_path", type=click.Path(dir_okay=False, path_type=Path),
+            help=_l("Write the template (XLSX, headers in the command's language) to this file instead."))
+    @option("--confirm", is_flag=True, help=_l("Write the rows (without it only the preview is printed)."))
+    def command(file: Path | None, template_path: Path | None, confirm: bool) -> None:
+        from school.imports import readers
+        from school.imports.apply import PlanRefused, apply, sha256
+        from school.imports.plan import make_plan
+        from school.imports.workbook import template_xlsx
+
+        if template_path is not None:
+            template_path.write_bytes(template_xlsx(kind, language()))
+            click.echo(_("The template is written to %(path)s.", path=str(template_path)))
+            return
+        if file is None:
+            raise click.UsageError(_("Give the file to import, or --template FILE.xlsx."))
+        try:
+            with open(file, "rb") as f:
+                data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        except OSError as e:
+            raise click.ClickException(_("The file cannot be opened: %(reason)s", reason=e.strerror or str(e)))
+        try:
+            rows = readers.read_rows(file.name, data)
+        except readers.FileRefused as e:
+            raise click.ClickException(str(e)) from None
+        if not confirm:
+            plan = make_plan(kind, rows)
+            _print_plan(plan)
+            if plan.has_errors:
+                click.echo(_("Nothing was written: correct the rows with errors."), err=True)
+                sys.exit(1)
+            click.echo(_("Nothing was written yet: run the command again with --confirm to write it."))
+            return
+        try:
+            plan, _run = apply(kind, rows, file_name=file.name, digest=sha256(data), user_id=None)
+        except PlanRefused as refused:
+            _print_plan(refused.plan)
+            click.echo(_("Nothing was written: correct the rows with errors."), err=True)
+            sys.exit(1)
+        _print_plan(plan)
+        click.echo(_("Written."))
+
+
+for _kind in ("people", "staff", "classes"):
+    _import_command(_kind)
 
 
 def init_app(app) -> None:

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import datetime as dt
 import gzip
+import io
 import json
 import os
 import random
@@ -208,7 +209,7 @@ BUDGETS = {
     "mark_save_p50_ms": 5, "mark_save_response_bytes": 1024, "grid_render_ms": 50, "grid_page_gzip_bytes": 40 * 1024,
     "diary_week_first_visit_bytes": 15 * 1024, "diary_week_first_visit_requests": 3,
     "diary_week_repeat_visit_bytes": 6 * 1024, "statements_class_pdf_s": 5, "statements_school_html_s": 3,
-    "statements_pdf_peak_mb": 300,
+    "statements_pdf_peak_mb": 300, "import_preview_1000_rows_ms": 2000, "import_commit_1000_rows_ms": 5000,
 }
 SEEN: dict[str, float] = {}
 
@@ -340,6 +341,48 @@ def _status_kb(field: str) -> int:
 
 
 EXTRA.append(statements)
+
+def imports(app, client, emit) -> None:
+    """A 1,000-student XLSX with two guardians each (siblings share a parent) into the demo school's classes: the
+    administrator's preview page (read, plan, render) and the confirm that writes it."""
+    from tests.imports_files import xlsx
+    from school.imports.columns import headers
+
+    classes = ["1-А", "1-Б", "2-А", "3-А", "4-А", "5-А", "5-Б", "6-А", "7-А", "8-А", "9-А", "9-Б", "10-А", "11-А"]
+    rnd = random.Random(1000)
+    names = ["Эмиль", "Алие", "Тарас", "Оксана", "Рустем", "Мария", "Ленур", "Сабина", "Иван", "Анна"]
+    rows = [headers("people", "ru")]
+    for i in range(1000):
+        family = f"Импортов{i // 2:03d}"   # two children per family: one parent Person each
+        rows.append([rnd.choice(classes), family, names[i % len(names)], "Тестович",
+                     (dt.date(2010, 1, 1) + dt.timedelta(days=rnd.randrange(3000))).strftime("%d.%m.%Y"),
+                     "", "", family, "Мама", "Ивановна", f"+7 978 {i // 2:03d}-00-00", "", "мать",
+                     family, "Папа", "Петрович", "", "", "отец", rnd.choice(["электронно", "на бумаге"]),
+                     rnd.choice(["ru", "uk", "crh"]), "01.09.2026"])
+    data = xlsx(rows)
+    admin = app.test_client()
+    html = admin.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    page = admin.get("/admin/import/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    r = admin.post("/admin/import/", data={"kind": "people", "csrf_token": token,
+                                           "file": (io.BytesIO(data), "students.xlsx")},
+                   content_type="multipart/form-data")
+    assert r.status_code == 303, r.status_code
+    url = r.headers["Location"]
+
+    def preview():
+        page = admin.get(url)
+        assert page.status_code == 200 and "students.xlsx" in page.get_data(as_text=True)
+    emit("import_preview_1000_rows_ms", statistics.median(timed(preview, 3)), "ms")
+    start = time.perf_counter()
+    r = admin.post(url + "/apply", data={"csrf_token": token})
+    emit("import_commit_1000_rows_ms", (time.perf_counter() - start) * 1000, "ms")
+    assert r.status_code == 303, (r.status_code, re.findall(r'<p class="error">([^<]*)', r.get_data(as_text=True))[:5])
+
+
+EXTRA.append(imports)
 
 if __name__ == "__main__":
     main()

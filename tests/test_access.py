@@ -33,6 +33,8 @@ def sample_args(ids) -> dict:
         "class_id": ids["class5"],
         "attendance_id": ids["absence"],
         "user_id": ids["users"]["teacher2"],  # not a login of the matrix: signing it out ends no session here
+        "run_id": 1,  # an import run need not exist either
+        "import_kind": "people",
         "statement_id": 1,  # a printed statement need not exist: roles are checked before the lookup
         "job_id": 1,  # nor a job
         "move": "leave",
