@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return user if sessions.still_valid(user) else None
 
     from school.auth import bp as auth_bp
+    from school.backups import bp as backups_bp
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
@@ -88,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(journal_bp)
     app.register_blueprint(statements_bp)
     app.register_blueprint(diary_bp)
+    app.register_blueprint(backups_bp)
     return app
 
 

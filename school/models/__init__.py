@@ -1,5 +1,6 @@
 """All models, importable from one place."""
 from school.models.audit import AuditEvent
+from school.models.backups import BackupRun
 from school.models.base import LANGUAGES, Base
 from school.models.families import DiaryView, PaperStatement
 from school.models.organisation import (AcademicYear, BellTime, Course, Enrolment, Holiday, Period, School,
@@ -10,7 +11,7 @@ from school.models.register import (Attendance, EditUnlock, Lesson, LessonChange
                                     PeriodMarkChange, PlanItem, ScaleValue, TimetableSlot, WorkKind)
 
 __all__ = [
-    "AuditEvent", "Base", "LANGUAGES", "DiaryView", "PaperStatement", "AcademicYear", "BellTime", "Course",
+    "AuditEvent", "BackupRun", "Base", "LANGUAGES", "DiaryView", "PaperStatement", "AcademicYear", "BellTime", "Course",
     "Enrolment", "Holiday", "Period", "School", "SchoolClass", "Subgroup", "SubgroupMember", "Subject",
     "STAFF_ROLES", "Guardianship", "LoginFailure", "LoginThrottle", "Person", "StaffRole", "Student", "User",
     "Attendance", "EditUnlock", "Lesson", "LessonChange", "Mark", "MarkChange", "PeriodMark", "PeriodMarkChange",
