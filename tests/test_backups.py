@@ -88,6 +88,18 @@ def test_backup_restore_verify_then_into_equals_the_source_table_by_table(app, r
         assert after[table] == rows, table
 
 
+def test_restore_into_a_migrated_empty_database_needs_no_force(app, runner, tmp_path, scratch_url):
+    from school.backups.restore import _upgrade
+
+    _upgrade(scratch_url)                     # `flask db upgrade` on a new server: tables and reference rows only
+    before = snapshot(source_url(app))
+    assert runner.invoke(args=["school", "backup", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(args=["school", "restore", str(only_backup(tmp_path)), "--into",
+                                 scratch_url.render_as_string(hide_password=False)])
+    assert result.exit_code == 0, result.output
+    assert snapshot(scratch_url) == before
+
+
 def test_each_run_is_recorded_and_a_failing_destination_does_not_stop_the_others(app, runner, tmp_path):
     (tmp_path / "a-file").write_text("a file where a folder should be")
     blocked = tmp_path / "a-file" / "backups"

@@ -192,7 +192,7 @@ def _restore(backup, into, force, identity, server, report, cleanup) -> None:
     if target is None:
         return
 
-    if databases.holds_data(target) or force:
+    if databases.row_counts(target):   # tables (even a freshly migrated, empty school's) would collide
         databases.drop_everything(target)
     if databases.kind(target) == manifest["database"] == "sqlite":
         import sqlite3
