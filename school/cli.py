@@ -441,6 +441,53 @@ def _import_command(kind: str) -> None:
 
 for _kind in ("people", "staff", "classes"):
     _import_command(_kind)
+@school_cli.command("backup", help=_l("Back up the database while the app serves into each DEST folder (a folder "
+                                      "named with the UTC time: the database, encrypted when BACKUP_AGE_RECIPIENT "
+                                      "is set, and a manifest of SHA-256 sums), then keep BACKUP_KEEP_DAILY daily "
+                                      "and BACKUP_KEEP_MONTHLY monthly backups there."))
+@click.argument("destinations", nargs=-1, required=True, metavar="DEST…",
+                type=click.Path(file_okay=False, path_type=Path))
+def backup(destinations: tuple[Path, ...]) -> None:
+    from school.backups import service
+
+    outcomes = service.backup(list(destinations))
+    for o in outcomes:
+        if o.ok:
+            click.echo(_("%(path)s: written, %(size)s bytes.", path=str(o.path), size=format_decimal(o.size)))
+            if o.removed:
+                click.echo(ngettext("%(num)d old backup removed from %(folder)s.",
+                                    "%(num)d old backups removed from %(folder)s.", o.removed,
+                                    folder=str(o.destination)))
+        else:
+            click.echo(_("%(folder)s: the backup failed: %(reason)s", folder=str(o.destination), reason=o.message),
+                       err=True)
+    if not all(o.ok for o in outcomes):
+        sys.exit(1)
+
+
+@school_cli.command("restore", help=_l("Check a backup (a folder written by flask school backup): its sums, the "
+                                       "restored database's integrity and foreign keys, its migration, and that "
+                                       "the app starts on it; with --into, restore it there for real."))
+@click.argument("backup_path", metavar="BACKUP", type=click.Path(exists=True, path_type=Path))
+@option("--verify", is_flag=True, help=_l("Restore into a scratch database, check it, and throw it away."))
+@option("--into", "into", metavar="DATABASE_URL",
+        help=_l("Restore into this database (after the same checks); SQLite and PostgreSQL in either direction."))
+@option("--force", is_flag=True, help=_l("Replace what the --into database holds."))
+@option("--identity", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=_l("The age secret key file that opens an encrypted backup."))
+def restore(backup_path: Path, verify: bool, into: str | None, force: bool, identity: Path | None) -> None:
+    from school.backups import restore as restoring
+
+    if not verify and not into:
+        raise click.UsageError(_("Give --verify, or --into DATABASE_URL to restore for real."))
+    report = restoring.restore(backup_path, into=into, force=force, identity=identity,
+                               server=current_app.config["SQLALCHEMY_DATABASE_URI"])
+    for ok, message in report.lines:
+        click.echo(("✓ " if ok else "✗ ") + message, err=not ok)
+    if report.failed:
+        click.echo(_("The backup %(path)s failed the check.", path=str(backup_path)), err=True)
+        sys.exit(1)
+    click.echo(_("The backup %(path)s is sound.", path=str(backup_path)))
 
 
 def init_app(app) -> None:

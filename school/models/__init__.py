@@ -1,5 +1,6 @@
 """All models, importable from one place."""
 from school.models.audit import AuditEvent
+from school.models.backups import BackupRun
 from school.models.base import LANGUAGES, Base
 from school.models.families import DiaryView, PaperStatement
 from school.models.ops import JOB_KINDS, JOB_STATES, Job, WorkerHeartbeat
@@ -12,7 +13,8 @@ from school.models.register import (Attendance, EditUnlock, Lesson, LessonChange
                                     PeriodMarkChange, PlanItem, ScaleValue, TimetableSlot, WorkKind)
 
 __all__ = [
-    "AuditEvent", "Base", "IMPORT_KINDS", "ImportRun", "PendingStaffRole", "LANGUAGES", "DiaryView", "PaperStatement", "AcademicYear", "BellTime", "Course",
+    "AuditEvent", "BackupRun", "Base", "IMPORT_KINDS", "ImportRun", "PendingStaffRole", "LANGUAGES", "DiaryView",
+    "PaperStatement", "AcademicYear", "BellTime", "Course",
     "Enrolment", "Holiday", "Period", "School", "SchoolClass", "Subgroup", "SubgroupMember", "Subject",
     "STAFF_ROLES", "Guardianship", "LoginFailure", "LoginThrottle", "Person", "StaffRole", "Student", "User",
     "Attendance", "EditUnlock", "Lesson", "LessonChange", "Mark", "MarkChange", "PeriodMark", "PeriodMarkChange",

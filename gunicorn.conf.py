@@ -1,0 +1,47 @@
+"""gunicorn's settings for Defter: `gunicorn --config gunicorn.conf.py app:app` (the Dockerfile's command).
+
+Each value can be changed from the environment; the defaults are the README's (2 workers × 4 threads).
+"""
+import os
+import uuid
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{_int('PORT', 8080)}")
+workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+# No preload: each worker opens its own database connections after the fork (SQLite connections must not cross it).
+preload_app = False
+
+# A request that takes longer than this is killed with its worker (the longest, a class's statements PDF over 31 days,
+# takes a few seconds); on a restart or deploy a worker gets graceful_timeout to finish what it is doing.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = 5
+# Recycle a worker now and then, so a slow leak (WeasyPrint, fonts) cannot grow it without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = 200
+
+# Request limits before the app sees anything: our URLs are short, a browser sends about 20 headers, and the largest
+# header is the session cookie (a few hundred bytes). The body's limit is the app's MAX_CONTENT_LENGTH.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+
+accesslog = "-"
+errorlog = "-"
+# Client, request id, request line, status, bytes, duration in microseconds, referrer, agent. The request id is the
+# proxy's (X-Request-Id, or fly's Fly-Request-Id), else one made in pre_request below; it reaches the app as
+# HTTP_X_REQUEST_ID.
+access_log_format = '%(h)s %({x-request-id}i)s "%(r)s" %(s)s %(B)s %(D)sus "%(f)s" "%(a)s"'
+
+
+def pre_request(worker, req):
+    names = {name for name, _ in req.headers}
+    if "X-REQUEST-ID" not in names:
+        fly = next((value for name, value in req.headers if name == "FLY-REQUEST-ID"), None)
+        req.headers.append(("X-REQUEST-ID", fly or uuid.uuid4().hex))
