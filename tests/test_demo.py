@@ -366,13 +366,13 @@ DEMO_BEFORE_THE_MOVE = {
     "scale_values": (27, '220c6ba2c116eeb8'),
     "school": (1, '83f9a20e90482bef'),
     "subjects": (22, '8597f09664349964'),
-    "work_kinds": (8, 'aeb7cc3504e55738'),  # since: crh сочинение is «Инша» (migration 0005_crh_words)
+    "work_kinds": (8, 'aeb7cc3504e55738'),  # since: crh сочинение is «Инша» (migration 0003_crh_words)
     "holidays": (3, 'e0f7d42c77ab35f3'),
     "periods": (6, '2a29e2755b587db6'),
     "students": (303, '3d2320d0283e6765'),
     "users": (100, 'd6e261e0e5ef0d7d'),
     "audit_events": (0, 'e3b0c44298fc1c14'),
-    "backup_runs": (0, 'e3b0c44298fc1c14'),  # since: flask school backup records its runs (0008_backups)
+    "backup_runs": (0, 'e3b0c44298fc1c14'),  # since: flask school backup records its runs (0010_backups)
     "classes": (14, '01f839f1e39a75ec'),
     "diary_views": (580, '55168ab3e6f3dee5'),
     "guardianships": (487, 'e4d7e874243e5d02'),

@@ -27,11 +27,11 @@ def test_not_ready_when_the_database_is_gone(tmp_path):
 
 def test_not_ready_when_the_migration_head_differs(app, client):
     with app.app_context():
-        db.session.execute(text("UPDATE alembic_version SET version_num = '0003_accounts'"))
+        db.session.execute(text("UPDATE alembic_version SET version_num = '0006_accounts'"))
         db.session.commit()
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json["reason"] == "migrations"
-    assert r.json["database"] == ["0003_accounts"]
+    assert r.json["database"] == ["0006_accounts"]
 
 
 def test_not_ready_without_a_recent_heartbeat_when_a_worker_is_required(app, client):

@@ -1,7 +1,7 @@
 """jobs: background work and the worker's heartbeat
 
 Revision ID: 0007_jobs
-Revises: 0003_accounts
+Revises: 0006_accounts
 Create Date: 2026-11-30 10:38:40.599408
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_jobs'
-down_revision = '0003_accounts'
+down_revision = '0006_accounts'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """imports: a row per import run, and staff roles waiting for a login
 
 Revision ID: 0009_imports
-Revises: 0010_setup
+Revises: 0008_setup
 Create Date: 2026-11-30 10:38:51.244297
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_imports'
-down_revision = '0010_setup'
+down_revision = '0008_setup'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 
 The forms' rows arrive as plain dicts; every check a user can fail returns translated messages (the route shows
 them with 422) before anything is written. The database holds the same rules about periods (triggers, migration
-0010_setup) for writers that skip this module.
+0008_setup) for writers that skip this module.
 """
 from __future__ import annotations
 

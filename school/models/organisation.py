@@ -92,7 +92,7 @@ class Period(Base):
 
 
 # Periods of one scheme never overlap and lie inside their year: a CHECK sees one row only, so triggers hold it
-# (migration 0010_setup creates the same ones). PostgreSQL locks the year's row first, so two transactions adding
+# (migration 0008_setup creates the same ones). PostgreSQL locks the year's row first, so two transactions adding
 # periods to one year queue instead of each missing the other's uncommitted row.
 PERIOD_TRIGGERS = {
     "sqlite": [

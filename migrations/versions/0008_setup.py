@@ -1,6 +1,6 @@
 """setup: periods of one scheme never overlap and lie inside their academic year (triggers on both databases)
 
-Revision ID: 0010_setup
+Revision ID: 0008_setup
 Revises: 0007_jobs
 Create Date: 2026-11-30 10:50:00
 
@@ -10,7 +10,7 @@ models change.
 from alembic import op
 
 
-revision = '0010_setup'
+revision = '0008_setup'
 down_revision = '0007_jobs'
 branch_labels = None
 depends_on = None

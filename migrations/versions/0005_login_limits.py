@@ -1,7 +1,7 @@
 """login limits: a counter row per username tried
 
-Revision ID: 0004_login_limits
-Revises: 0006
+Revision ID: 0005_login_limits
+Revises: 0004_register
 Create Date: 2026-11-30 10:15:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_login_limits'
-down_revision = '0006'
+revision = '0005_login_limits'
+down_revision = '0004_register'
 branch_labels = None
 depends_on = None
 

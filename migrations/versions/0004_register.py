@@ -1,7 +1,7 @@
 """register: compare-and-set versions (bigint, lessons too), lesson changes, fewest marks for a period mark
 
-Revision ID: 0006
-Revises: 0005_crh_words
+Revision ID: 0004_register
+Revises: 0003_crh_words
 Create Date: 2026-11-30 09:55:21.144050
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006'
-down_revision = '0005_crh_words'
+revision = '0004_register'
+down_revision = '0003_crh_words'
 branch_labels = None
 depends_on = None
 

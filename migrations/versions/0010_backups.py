@@ -1,6 +1,6 @@
 """backup runs: one row per backup written to one destination
 
-Revision ID: 0008_backups
+Revision ID: 0010_backups
 Revises: 0009_imports
 Create Date: 2026-11-30 10:39:21.163638
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_backups'
+revision = '0010_backups'
 down_revision = '0009_imports'
 branch_labels = None
 depends_on = None

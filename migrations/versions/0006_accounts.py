@@ -1,7 +1,7 @@
 """accounts: a session version per user
 
-Revision ID: 0003_accounts
-Revises: 0004_login_limits
+Revision ID: 0006_accounts
+Revises: 0005_login_limits
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_accounts'
-down_revision = '0004_login_limits'
+revision = '0006_accounts'
+down_revision = '0005_login_limits'
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,12 @@
 """Crimean Tatar words in the reference data: сочинение is «инша» (an essay), not «иншаат» (construction)
 
-Revision ID: 0005_crh_words
+Revision ID: 0003_crh_words
 Revises: 0002
 """
 from alembic import op
 
-revision = "0005_crh_words"
-down_revision = "0002"
+revision = '0003_crh_words'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
