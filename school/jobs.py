@@ -24,7 +24,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from flask_babel import force_locale
-from huey import Huey
+from huey import Huey, crontab
 from huey.storage import MemoryStorage, SqliteStorage
 from sqlalchemy import func, select, update
 
@@ -48,6 +48,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("JOBS_RETRIES", int(env("JOBS_RETRIES", 2)))
     app.config.setdefault("JOBS_RETRY_DELAY", int(env("JOBS_RETRY_DELAY", 60)))
     app.config.setdefault("WORKER_REQUIRED", env("WORKER_REQUIRED", "") == "1")
+    # The nightly backup the worker takes when destinations are set (os.pathsep between folders), at this hour.
+    app.config.setdefault("BACKUP_DESTINATIONS", [p for p in env("BACKUP_DESTINATIONS", "").split(os.pathsep) if p])
+    app.config.setdefault("BACKUP_HOUR", int(env("BACKUP_HOUR", 2)))
     use(app)
 
 
@@ -256,3 +259,28 @@ def integrity_check(job: Job, progress: Progress) -> tuple[None, list]:
 
 HANDLERS: dict[str, Callable[[Job, Progress], tuple]] = {
     "statements": whole_school_statements, "archive": yearly_archive, "check": integrity_check}
+
+
+# ---------------------------------------------------------------- the nightly backup
+
+def nightly_backup_due(now: dt.datetime) -> bool:
+    """The worker's hourly tick takes the backup at the configured hour, when destinations are configured."""
+    return bool(current_app.config["BACKUP_DESTINATIONS"]) and now.hour == current_app.config["BACKUP_HOUR"]
+
+
+def nightly_backup(now: dt.datetime | None = None) -> list:
+    """One backup into every configured destination (the same as `flask school backup DEST …`); each run is
+    recorded in backup_runs, which the administrator's page and its warning read."""
+    from school.backups import service
+
+    if not nightly_backup_due(now or dt.datetime.now()):
+        return []
+    return service.backup([Path(p) for p in current_app.config["BACKUP_DESTINATIONS"]])
+
+
+@huey.periodic_task(crontab(minute="5"))
+def hourly_tick() -> None:
+    if _app is None:
+        return
+    with _app.app_context():
+        nightly_backup()

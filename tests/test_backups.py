@@ -313,3 +313,20 @@ def test_others_see_no_backup_status(app, client, auth):
     auth.login("director")
     assert 'id="backup-status"' not in client.get("/").get_data(as_text=True)
     assert client.get("/ops/backups").status_code == 403
+
+
+def test_the_worker_takes_the_nightly_backup_at_its_hour_only(app, tmp_path):
+    from school import jobs
+
+    first, second = tmp_path / "usb", tmp_path / "share"
+    app.config.update(BACKUP_DESTINATIONS=[str(first), str(second)], BACKUP_HOUR=2)
+    with app.app_context():
+        assert jobs.nightly_backup(dt.datetime(2026, 11, 30, 14, 5)) == []  # not its hour: nothing
+        assert db.session.scalar(select(BackupRun.id)) is None
+        outcomes = jobs.nightly_backup(dt.datetime(2026, 11, 30, 2, 5))
+        assert [o.ok for o in outcomes] == [True, True]
+        assert {r.destination for r in db.session.scalars(select(BackupRun))} == {str(first), str(second)}
+    assert list(first.glob("defter-*")) and list(second.glob("defter-*"))
+    app.config.update(BACKUP_DESTINATIONS=[])
+    with app.app_context():
+        assert jobs.nightly_backup(dt.datetime(2026, 12, 1, 2, 5)) == []  # no destinations: no backup
