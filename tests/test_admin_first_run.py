@@ -86,7 +86,8 @@ def walk(app, client) -> list[str]:
 SCHOOL = dict(name_ru="Школа № 1", name_uk="Школа № 1", name_crh="1 номералы мектеп", address_ru="", address_uk="",
               address_crh="", scale="five", edit_window_days="14", topic_deadline_days="0",
               homework_deadline_minutes="60", mark_deadline_days="2", test_mark_deadline_days="3",
-              written_mark_deadline_days="7", period_mark_deadline_days="2", round_up_from="0.50",
+              written_mark_deadline_days="7", period_mark_deadline_days="2", absence_deadline_days="0",
+              round_up_from="0.50",
               min_marks_for_period="3")
 YEAR = {"first_day": "2026-09-01", "last_day": "2027-05-31",
         "periods-0-id": "", "periods-0-scheme": "quarters", "periods-0-first_day": "2026-09-01",

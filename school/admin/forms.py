@@ -57,6 +57,8 @@ class SchoolForm(FlaskForm):
                                               validators=[required(), whole(0, 30)])
     period_mark_deadline_days = IntegerField(_l("Period marks: days after the period ends"),
                                              validators=[required(), whole(0, 30)])
+    absence_deadline_days = IntegerField(_l("Absences: days after the lesson (0: on the day)"),
+                                         validators=[required(), whole(0, 30)])
     round_up_from = DecimalField(_l("A suggested period mark rounds up from the fraction"), places=2,
                                  validators=[required(), NumberRange(
                                      min=Decimal("0.01"), max=Decimal("0.99"),

@@ -28,6 +28,7 @@ class School(Base):
         CheckConstraint("topic_deadline_days >= 0 AND mark_deadline_days >= 0 AND test_mark_deadline_days >= 0"
                         " AND written_mark_deadline_days >= 0 AND period_mark_deadline_days >= 0"
                         " AND homework_deadline_minutes >= 0", name="deadlines"),
+        CheckConstraint("absence_deadline_days >= 0", name="absence_deadline"),
         CheckConstraint("min_marks_for_period BETWEEN 0 AND 50", name="min_marks"),
     )
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -47,6 +48,8 @@ class School(Base):
     test_mark_deadline_days: Mapped[int] = mapped_column(Integer, default=3)
     written_mark_deadline_days: Mapped[int] = mapped_column(Integer, default=7)
     period_mark_deadline_days: Mapped[int] = mapped_column(Integer, default=2)
+    # Absences are entered on the day of the lesson (0) or within this many days after it.
+    absence_deadline_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The fewest current marks that justify a period mark (накопляемость); fewer gives the teacher a warning.
     min_marks_for_period: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
