@@ -57,7 +57,9 @@ def cell_of(lesson_id: int, student_id: int) -> Cell:
         select(Mark, Attendance).select_from(Lesson)
         .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
         .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
-        .where(Lesson.id == lesson_id).order_by(Mark.slot)).all()
+        .where(Lesson.id == lesson_id).order_by(Mark.slot)
+        # The rows as they are now, not the session's copies: a save answers with what it wrote (new versions).
+        .execution_options(populate_existing=True)).all()
     cell = Cell()
     cell.marks = [m for m, _a in rows if m is not None]
     cell.attendance = next((a for _m, a in rows if a is not None), None)
