@@ -129,6 +129,16 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _no_control_socket() -> list[str]:
+    """gunicorn 24+ listens on a control socket in the home folder, one path for every server of the user: two
+    servers (or another project's) would take it from each other. Not needed here."""
+    from gunicorn.config import KNOWN_SETTINGS
+    return ["--no-control-socket"] if any("--no-control-socket" in (s.cli or []) for s in KNOWN_SETTINGS) else []
+
+
+_NO_CONTROL_SOCKET = _no_control_socket()
+
+
 class Server:
     """gunicorn as the README runs it, on 127.0.0.1 only; start() waits until /healthz answers."""
 
@@ -139,25 +149,27 @@ class Server:
         self.log = open(db.folder / f"gunicorn-{self.port}.log", "ab")
 
     def start(self) -> None:
+        if self.log.closed:
+            self.log = open(self.log.name, "ab")
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", str(self.threads),
-               "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "app:app"]
+               "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", *_NO_CONTROL_SOCKET, "app:app"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.db.env(), stdout=self.log, stderr=self.log,
                                      start_new_session=True)
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log.name}")
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    c.close()
-                    if len(_children(self.proc.pid)) >= self.workers:
-                        return
-            except OSError:
+                if c.getresponse().status == 200 and len(_children(self.proc.pid)) >= self.workers:
+                    return
+            except (OSError, http.client.HTTPException):
                 pass
+            finally:
+                c.close()
             time.sleep(0.05)
-        self.stop()
+        self.stop(close_log=False)
         raise RuntimeError(f"gunicorn did not answer on port {self.port} within {self.timeout} s")
 
     def pids(self) -> list[int]:
@@ -177,7 +189,7 @@ class Server:
                 time.sleep(0.01)
         return len(pids)
 
-    def stop(self) -> None:
+    def stop(self, close_log: bool = True) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -185,6 +197,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill9()
         self.proc = None
+        if close_log:
+            self.log.close()
 
 
 def _state(pid: int) -> str:
@@ -243,6 +257,11 @@ class Browser:
     def get(self, path: str):
         return self.request("GET", path)
 
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
     def login(self, username: str, password: str = PASSWORD) -> int:
         _s, html, _r = self.get("/login")
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
@@ -256,7 +275,7 @@ class Cell:
     lesson: int
     student: int
     version: str
-    marks: bool  # the lesson takes marks (else attendance only)
+    marks: bool  # this cell is given marks (else attendance)
 
 
 @dataclass
@@ -292,26 +311,39 @@ def teacher_cells(browser: Browser) -> list[Cell]:
         cols = re.findall(r"<col([^>]*)>", colgroup.group(1))[2:2 + len(heads)] if colgroup else []
         nomarks = {h for h, attrs in zip(heads, cols) if "data-nomarks" in attrs}
         for lesson, student, version, attrs in CELL.findall(page):
-            if int(lesson) in today and 'class="x' not in attrs:
-                cells.append(Cell(int(lesson), int(student), version, int(lesson) not in nomarks))
+            if int(lesson) not in today or 'class="x' in attrs:
+                continue
+            # Each cell keeps to one kind, so that its value is one column's: marks where the lesson takes them
+            # (every other student, and where attendance is already given: the class teacher may have recorded
+            # its reason, which a teacher's change would not override), else attendance.
+            takes_marks = int(lesson) not in nomarks
+            given = not version.endswith("-0")
+            if takes_marks and (int(student) % 2 or given):
+                cells.append(Cell(int(lesson), int(student), version, True))
+            elif not given:
+                cells.append(Cell(int(lesson), int(student), version, False))
     return cells
 
 
 class Teacher(threading.Thread):
     def __init__(self, port: int, username: str, cells: list[Cell], cookies: dict, csrf: str, plan: "Plan",
-                 seed: int):
+                 seed: int, rec: Record | None = None):
         super().__init__(daemon=True)
         self.browser = Browser(port)
         self.browser.cookies, self.browser.csrf = dict(cookies), csrf
         self.username, self.cells, self.plan = username, cells, plan
         self.rnd = random.Random(seed)
-        self.rec = Record()
+        self.rec = rec or Record()  # a later round of the same teacher goes on with its record
+
+    def again(self, plan: "Plan") -> "Teacher":
+        """The same teacher (cells, versions, session, record) for another round of load."""
+        return Teacher(self.browser.port, self.username, self.cells, self.browser.cookies, self.browser.csrf, plan,
+                       self.rnd.randrange(1 << 30), self.rec)
 
     def save(self, flat: bool) -> None:
         cell = self.rnd.choice(self.cells)
         key = (cell.lesson, cell.student)
-        # Each cell keeps to one kind (marks or attendance), so its value is one column's.
-        value = self.rnd.choice(MARKS if cell.marks and cell.student % 2 else ATTENDANCE)
+        value = self.rnd.choice(MARKS if cell.marks else ATTENDANCE)
         start = time.perf_counter()
         try:
             status, body, _r = self.browser.request(
@@ -353,8 +385,7 @@ class Teacher(threading.Thread):
         time.sleep(max(0.0, plan.paced_end - time.monotonic()))
         while time.monotonic() < plan.flat_end:
             self.save(flat=True)
-        if self.browser.conn:
-            self.browser.conn.close()
+        self.browser.close()
 
 
 @dataclass
@@ -377,19 +408,27 @@ def teacher_logins(db: Database) -> list[str]:
 
 
 def prepare(port: int, logins: list[str], n: int, plan: Plan) -> list[Teacher]:
-    """n simulated teachers over the demo's logins: those sharing a login share out its cells (no two write one)."""
-    by_login: dict[str, list[int]] = {}
-    for i in range(n):
-        by_login.setdefault(logins[i % len(logins)], []).append(i)
-    teachers = []
-    for username, sims in by_login.items():
+    """n simulated teachers over the demo's logins that have lessons today (in their order, as many as needed);
+    the ones sharing a login share out its cells, so that no two of them write one cell."""
+    found: list[tuple[Browser, list[Cell]]] = []
+    for username in logins:
+        if len(found) >= n:
+            break
         b = Browser(port)
         if b.login(username) not in (302, 303):
             raise RuntimeError(f"{username} could not log in")
+        b.username = username
         cells = teacher_cells(b)
+        b.close()
+        if cells:
+            found.append((b, cells))
+    if not found:
+        raise RuntimeError("no teacher has open cells in today's lessons")
+    teachers = []
+    for k, (b, cells) in enumerate(found):
+        sims = list(range(k, n, len(found)))
         for j, i in enumerate(sims):
-            teachers.append(Teacher(port, username, cells[j::len(sims)], b.cookies, b.csrf, plan, seed=i))
-        b.conn and b.conn.close()
+            teachers.append(Teacher(port, b.username, cells[j::len(sims)], b.cookies, b.csrf, plan, seed=i))
     return teachers
 
 
