@@ -13,6 +13,7 @@ when it ends; nothing listens beyond 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -66,10 +67,14 @@ def _pg_url(url: str) -> str:
 class Database:
     """A scratch database: a SQLite file in a temporary folder or a new database on a PostgreSQL server."""
 
-    def __init__(self, server_url: str | None, folder: Path):
+    def __init__(self, server_url: str | None, folder: Path, existing: str | None = None):
+        """existing: the URL of a database that is already there (not created here, not dropped)."""
         self.folder = folder
         self.pg_name = None
-        if server_url:
+        self.owned = existing is None
+        if existing:
+            self.url = existing
+        elif server_url:
             from sqlalchemy import make_url
             self.pg_name = f"defter_load_{uuid.uuid4().hex[:10]}"
             self.server = make_url(_pg_url(server_url))
@@ -81,12 +86,17 @@ class Database:
 
     @property
     def kind(self) -> str:
-        return "postgresql" if self.pg_name else "sqlite"
+        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
 
+    @contextlib.contextmanager
     def _admin(self):
         from sqlalchemy import create_engine
         engine = create_engine(self.server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        return engine.connect()
+        try:
+            with engine.connect() as c:
+                yield c
+        finally:
+            engine.dispose()
 
     def env(self) -> dict:
         return {**os.environ, "DATABASE_URL": self.url, "DEFTER_TODAY": TODAY, "SECRET_KEY": "loadtest-secret",
@@ -103,7 +113,7 @@ class Database:
         return create_engine(self.url)
 
     def drop(self) -> None:
-        if self.pg_name:
+        if self.pg_name and self.owned:
             with self._admin() as c:
                 c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
 
@@ -149,12 +159,18 @@ class Server:
         self.log = open(db.folder / f"gunicorn-{self.port}.log", "ab")
 
     def start(self) -> None:
+        self.spawn()
+        self.wait()
+
+    def spawn(self) -> None:
         if self.log.closed:
             self.log = open(self.log.name, "ab")
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", str(self.threads),
                "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", *_NO_CONTROL_SOCKET, "app:app"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.db.env(), stdout=self.log, stderr=self.log,
                                      start_new_session=True)
+
+    def wait(self) -> None:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
