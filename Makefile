@@ -42,7 +42,7 @@ bench: install translations
 # server process three times. ARGS passes options, e.g. `make loadtest ARGS="--teachers 20 --seconds 30"`;
 # DATABASE_URL set: on a scratch database of that PostgreSQL server.
 loadtest: install translations
-	@$(PY) -m tests.load.loadtest $(ARGS) && $(PY) -m tests.load.loadtest --crash $(ARGS)
+	@$(PY) -m tests.load.loadtest $(ARGS); load=$$?; $(PY) -m tests.load.loadtest --crash $(ARGS) && exit $$load
 
 extract: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
