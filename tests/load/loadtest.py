@@ -387,6 +387,12 @@ class Teacher(threading.Thread):
             self.rec.paced_ms.append(ms)
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.browser.close()
+
+    def _run(self) -> None:
         plan = self.plan
         if not self.cells:
             return
@@ -401,7 +407,6 @@ class Teacher(threading.Thread):
         time.sleep(max(0.0, plan.paced_end - time.monotonic()))
         while time.monotonic() < plan.flat_end:
             self.save(flat=True)
-        self.browser.close()
 
 
 @dataclass
