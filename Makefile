@@ -8,7 +8,7 @@ export FLASK_APP := app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run demo-reset test bench install translations extract update-translations check-translations clean
+.PHONY: run demo-reset test bench loadtest install translations extract update-translations check-translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: install translations
 
 bench: install translations
 	@$(PY) -m tests.bench
+
+# Not part of `make test`: 60 teachers through gunicorn on loopback (~2 min), then the same with kill -9 of every
+# server process three times. ARGS passes options, e.g. `make loadtest ARGS="--teachers 20 --seconds 30"`;
+# DATABASE_URL set: on a scratch database of that PostgreSQL server.
+loadtest: install translations
+	@$(PY) -m tests.load.loadtest $(ARGS); load=$$?; $(PY) -m tests.load.loadtest --crash $(ARGS) && exit $$load
 
 extract: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .

@@ -1,0 +1,589 @@
+"""`make loadtest`: teachers saving marks and attendance through a real gunicorn on loopback (issue 12).
+
+Builds a scratch database with the demo school (a SQLite file, or a fresh database on the PostgreSQL server of
+DATABASE_URL), starts gunicorn as the README configures it (`-w 2 --threads 4`) on a free loopback port, logs in
+the demo's teachers (several simulated teachers share a login when there are more of them than logins, each with
+its own share of the cells) and lets each save marks and attendance in today's lessons of their own courses at
+about one save per second, then flat out. With --crash, every gunicorn process is killed with SIGKILL three times
+during the paced load and restarted; afterwards every acknowledged save must be in the database with its value.
+
+Prints JSON lines on stdout; exits 1 when a budget or a check fails (named on stderr). Everything it starts stops
+when it ends; nothing listens beyond 127.0.0.1.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = "2026-11-24"
+PASSWORD = "demo"
+MARKS = ("2", "3", "4", "5")
+ATTENDANCE = ("absent", "late", "ill")
+BUDGETS = {"p50_ms": 10.0, "p99_ms": 100.0, "flat_out_saves_per_s": 400.0}
+
+
+def emit(metric: str, value, unit: str) -> None:
+    print(json.dumps({"metric": metric, "value": round(value, 3) if isinstance(value, float) else value,
+                      "unit": unit}), flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def _log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+# --- the database -----------------------------------------------------------------------------------------------
+
+def _pg_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Database:
+    """A scratch database: a SQLite file in a temporary folder or a new database on a PostgreSQL server."""
+
+    def __init__(self, server_url: str | None, folder: Path, existing: str | None = None):
+        """existing: the URL of a database that is already there (not created here, not dropped)."""
+        self.folder = folder
+        self.pg_name = None
+        self.owned = existing is None
+        if existing:
+            self.url = existing
+        elif server_url:
+            from sqlalchemy import make_url
+            self.pg_name = f"defter_load_{uuid.uuid4().hex[:10]}"
+            self.server = make_url(_pg_url(server_url))
+            self.url = self.server.set(database=self.pg_name).render_as_string(hide_password=False)
+            with self._admin() as c:
+                c.exec_driver_sql(f'CREATE DATABASE "{self.pg_name}"')
+        else:
+            self.url = f"sqlite:///{folder / 'load.sqlite3'}"
+
+    @property
+    def kind(self) -> str:
+        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
+
+    @contextlib.contextmanager
+    def _admin(self):
+        from sqlalchemy import create_engine
+        engine = create_engine(self.server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as c:
+                yield c
+        finally:
+            engine.dispose()
+
+    def env(self) -> dict:
+        return {**os.environ, "DATABASE_URL": self.url, "DEFTER_TODAY": TODAY, "SECRET_KEY": "loadtest-secret",
+                "DEFTER_INSTANCE": str(self.folder / "instance"), "FLASK_APP": "app", "PYTHONUNBUFFERED": "1"}
+
+    def build_demo(self) -> None:
+        flask = [sys.executable, "-m", "flask", "--app", "app"]
+        for args in (["db", "upgrade"], ["school", "--lang", "ru", "demo", "--today", TODAY]):
+            subprocess.run(flask + args, cwd=ROOT, env=self.env(), check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=300)
+
+    def engine(self):
+        from sqlalchemy import create_engine
+        return create_engine(self.url)
+
+    def drop(self) -> None:
+        if self.pg_name and self.owned:
+            with self._admin() as c:
+                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+
+
+# --- gunicorn ---------------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _no_control_socket() -> list[str]:
+    """gunicorn 24+ listens on a control socket in the home folder, one path for every server of the user: two
+    servers (or another project's) would take it from each other. Not needed here."""
+    from gunicorn.config import KNOWN_SETTINGS
+    return ["--no-control-socket"] if any("--no-control-socket" in (s.cli or []) for s in KNOWN_SETTINGS) else []
+
+
+_NO_CONTROL_SOCKET = _no_control_socket()
+
+
+class Server:
+    """gunicorn as the README runs it, on 127.0.0.1 only; start() waits until /healthz answers."""
+
+    def __init__(self, db: Database, port: int | None = None, workers: int = 2, threads: int = 4,
+                 timeout: float = 30):
+        self.db, self.port, self.workers, self.threads, self.timeout = db, port or free_port(), workers, threads, timeout
+        self.proc: subprocess.Popen | None = None
+        self.log = open(db.folder / f"gunicorn-{self.port}.log", "ab")
+
+    def start(self) -> None:
+        self.spawn()
+        self.wait()
+
+    def spawn(self) -> None:
+        if self.log.closed:
+            self.log = open(self.log.name, "ab")
+        cmd = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", str(self.threads),
+               "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", *_NO_CONTROL_SOCKET, "app:app"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.db.env(), stdout=self.log, stderr=self.log,
+                                     start_new_session=True)
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log.name}")
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            try:
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200 and len(_children(self.proc.pid)) >= self.workers:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            finally:
+                c.close()
+            time.sleep(0.05)
+        self.stop(close_log=False)
+        raise RuntimeError(f"gunicorn did not answer on port {self.port} within {self.timeout} s")
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid, *_children(self.proc.pid)] if self.proc else []
+
+    def kill9(self) -> int:
+        """SIGKILL to the master and every worker at once; returns how many processes were killed."""
+        pids = self.pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        for pid in pids[1:]:  # the workers were the master's children: wait until they are gone
+            while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+                time.sleep(0.01)
+        return len(pids)
+
+    def stop(self, close_log: bool = True) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        self.proc = None
+        if close_log:
+            self.log.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+# --- a teacher --------------------------------------------------------------------------------------------------
+
+CELL = re.compile(r'<td id="c(\d+)-(\d+)" data-v="([^"]+)"([^>]*)>')
+TODAY_HEAD = re.compile(r'<th id="h(\d+)" scope="col" class="today')
+HEAD = re.compile(r'<th id="h(\d+)"')
+
+
+class Browser:
+    """One device: a keep-alive connection and the session cookie, as a browser holds them."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+        """(status, body, headers); raises OSError / HTTPException when the server is gone."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=body, headers=hdrs)
+            r = self.conn.getresponse()
+            data = r.read().decode()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            raise
+        for name, value in r.getheaders():
+            if name.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                k, _sep, v = pair.partition("=")
+                if "expires=thu, 01 jan 1970" in value.lower() or not v:
+                    self.cookies.pop(k.strip(), None)
+                else:
+                    self.cookies[k.strip()] = v
+        if r.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+            self.conn = None
+        return r.status, data, r
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def login(self, username: str, password: str = PASSWORD) -> int:
+        _s, html, _r = self.get("/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        status, _body, _r = self.request("POST", "/login", {"username": username, "password": password,
+                                                             "csrf_token": token})
+        return status
+
+
+@dataclass
+class Cell:
+    lesson: int
+    student: int
+    version: str
+    marks: bool  # this cell is given marks (else attendance)
+
+
+@dataclass
+class Record:
+    """What one simulated teacher saw: latencies, answers, and per cell the acknowledged and unanswered values."""
+    paced_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    flat_answered: int = 0
+    # cell -> values saved after the last acknowledged one whose answer never came (they may have been written)
+    acked: dict[tuple[int, int], str] = field(default_factory=dict)
+    unanswered: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+
+
+def teacher_cells(browser: Browser) -> list[Cell]:
+    """Today's open cells of the teacher's own courses, from the grid pages (adding the timetable's lessons first
+    when a grid offers it)."""
+    _s, index, _r = browser.get("/journal/")
+    mine = index.split("</section>", 1)[0] if "/journal/classes/" not in index.split("</section>", 1)[0] else ""
+    courses = list(dict.fromkeys(int(c) for c in re.findall(r'href="/journal/courses/(\d+)"', mine)))
+    cells: list[Cell] = []
+    for course in courses:
+        _s, page, _r = browser.get(f"/journal/courses/{course}")
+        add = re.search(r'action="(/journal/courses/\d+/periods/\d+/lessons)"', page)
+        if add:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            browser.request("POST", add.group(1), {"csrf_token": token})
+            _s, page, _r = browser.get(f"/journal/courses/{course}")
+        browser.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        heads = [int(h) for h in HEAD.findall(page)]
+        today = {int(h) for h in TODAY_HEAD.findall(page)}
+        colgroup = re.search(r"<colgroup>(.*?)</colgroup>", page, re.S)
+        cols = re.findall(r"<col([^>]*)>", colgroup.group(1))[2:2 + len(heads)] if colgroup else []
+        nomarks = {h for h, attrs in zip(heads, cols) if "data-nomarks" in attrs}
+        for lesson, student, version, attrs in CELL.findall(page):
+            if int(lesson) not in today or 'class="x' in attrs:
+                continue
+            # Each cell keeps to one kind, so that its value is one column's: marks where the lesson takes them
+            # (every other student, and where attendance is already given: the class teacher may have recorded
+            # its reason, which a teacher's change would not override), else attendance.
+            takes_marks = int(lesson) not in nomarks
+            given = not version.endswith("-0")
+            if takes_marks and (int(student) % 2 or given):
+                cells.append(Cell(int(lesson), int(student), version, True))
+            elif not given:
+                cells.append(Cell(int(lesson), int(student), version, False))
+    return cells
+
+
+class Teacher(threading.Thread):
+    def __init__(self, port: int, username: str, cells: list[Cell], cookies: dict, csrf: str, plan: "Plan",
+                 seed: int, rec: Record | None = None):
+        super().__init__(daemon=True)
+        self.browser = Browser(port)
+        self.browser.cookies, self.browser.csrf = dict(cookies), csrf
+        self.username, self.cells, self.plan = username, cells, plan
+        self.rnd = random.Random(seed)
+        self.rec = rec or Record()  # a later round of the same teacher goes on with its record
+
+    def again(self, plan: "Plan") -> "Teacher":
+        """The same teacher (cells, versions, session, record) for another round of load."""
+        return Teacher(self.browser.port, self.username, self.cells, self.browser.cookies, self.browser.csrf, plan,
+                       self.rnd.randrange(1 << 30), self.rec)
+
+    def save(self, flat: bool) -> None:
+        cell = self.rnd.choice(self.cells)
+        key = (cell.lesson, cell.student)
+        value = self.rnd.choice(MARKS if cell.marks else ATTENDANCE)
+        start = time.perf_counter()
+        try:
+            status, body, _r = self.browser.request(
+                "POST", f"/journal/lessons/{cell.lesson}/students/{cell.student}",
+                {"action": value, "version": cell.version},
+                {"HX-Request": "true", "X-CSRFToken": self.browser.csrf})
+        except (OSError, http.client.HTTPException):
+            self.rec.errors += 1
+            self.rec.unanswered.setdefault(key, []).append(value)
+            time.sleep(0.05)
+            return
+        ms = (time.perf_counter() - start) * 1000
+        self.rec.statuses[status] = self.rec.statuses.get(status, 0) + 1
+        m = CELL.search(body)
+        if m:
+            cell.version = m.group(3)
+        if status == 200:
+            self.rec.acked[key] = value
+            self.rec.unanswered.pop(key, None)
+        elif status != 409:
+            self.rec.errors += 1
+        if flat:
+            self.rec.flat_answered += 1
+        else:
+            self.rec.paced_ms.append(ms)
+
+    def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.browser.close()
+
+    def _run(self) -> None:
+        plan = self.plan
+        if not self.cells:
+            return
+        n = self.rnd.random()  # spread the teachers over the first second
+        while True:
+            due = plan.start + n
+            if due >= plan.paced_end:
+                break
+            time.sleep(max(0.0, due - time.monotonic()))
+            self.save(flat=False)
+            n += 1
+        time.sleep(max(0.0, plan.paced_end - time.monotonic()))
+        while time.monotonic() < plan.flat_end:
+            self.save(flat=True)
+
+
+@dataclass
+class Plan:
+    start: float
+    paced_end: float
+    flat_end: float
+
+
+# --- the run ----------------------------------------------------------------------------------------------------
+
+def teacher_logins(db: Database) -> list[str]:
+    from sqlalchemy import text
+    engine = db.engine()
+    with engine.connect() as c:
+        names = c.execute(text("SELECT DISTINCT u.username FROM users u JOIN courses c ON c.teacher_id = u.id "
+                               "ORDER BY u.username")).scalars().all()
+    engine.dispose()
+    return list(names)
+
+
+def prepare(port: int, logins: list[str], n: int, plan: Plan) -> list[Teacher]:
+    """n simulated teachers over the demo's logins that have lessons today (in their order, as many as needed);
+    the ones sharing a login share out its cells, so that no two of them write one cell."""
+    found: list[tuple[Browser, list[Cell]]] = []
+    for username in logins:
+        if len(found) >= n:
+            break
+        b = Browser(port)
+        if b.login(username) not in (302, 303):
+            raise RuntimeError(f"{username} could not log in")
+        b.username = username
+        cells = teacher_cells(b)
+        b.close()
+        if cells:
+            found.append((b, cells))
+    if not found:
+        raise RuntimeError("no teacher has open cells in today's lessons")
+    teachers = []
+    for k, (b, cells) in enumerate(found):
+        sims = list(range(k, n, len(found)))
+        for j, i in enumerate(sims):
+            teachers.append(Teacher(port, b.username, cells[j::len(sims)], b.cookies, b.csrf, plan, seed=i))
+    return teachers
+
+
+def verify(db: Database, teachers: list[Teacher]) -> list[str]:
+    """Every acknowledged save is in the database with its value (or a later value that was sent but whose answer
+    never came: it may have been written before the kill); the database is intact."""
+    from sqlalchemy import text
+    problems = []
+    engine = db.engine()
+    with engine.connect() as c:
+        if db.kind == "sqlite":
+            result = c.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+            if result != ["ok"]:
+                problems.append(f"integrity_check: {result[:5]}")
+        marks = {(l, s): code for l, s, code in c.execute(text("SELECT lesson_id, student_id, code FROM marks "
+                                                                "WHERE slot = 1"))}
+        att = {(l, s): code for l, s, code in c.execute(text("SELECT lesson_id, student_id, code FROM attendance"))}
+    engine.dispose()
+    checked = 0
+    for t in teachers:
+        for key, value in t.rec.acked.items():
+            checked += 1
+            found = att.get(key) if value in ATTENDANCE else marks.get(key)
+            allowed = {value, *t.rec.unanswered.get(key, [])}
+            if found not in allowed:
+                problems.append(f"cell {key}: acknowledged {value!r}, found {found!r}")
+    emit("acknowledged_cells_checked", checked, "cells")
+    return problems
+
+
+def run(teachers_n: int, seconds: float, flat_seconds: float, crash: bool, database: str | None,
+        kills: int = 3, keep: bool = False) -> tuple[dict, list[str]]:
+    """One run; returns (figures, failures). Budgets are judged by the caller."""
+    folder = Path(tempfile.mkdtemp(prefix="defter-load-"))
+    db = Database(database, folder)
+    server = None
+    teachers: list[Teacher] = []
+    try:
+        t0 = time.monotonic()
+        db.build_demo()
+        _log(f"demo school built in {time.monotonic() - t0:.1f} s ({db.kind})")
+        server = Server(db)
+        server.start()
+        logins = teacher_logins(db)
+        plan = Plan(0, 0, 0)
+        teachers = prepare(server.port, logins, teachers_n, plan)
+        cells = sum(len(t.cells) for t in teachers)
+        _log(f"{len(teachers)} teachers over {len(logins)} logins, {cells} cells of today's lessons")
+        now = time.monotonic() + 0.2
+        plan.start, plan.paced_end, plan.flat_end = now, now + seconds, now + seconds + flat_seconds
+        for t in teachers:
+            t.start()
+        killed = []
+        if crash:
+            for k in range(kills):
+                time.sleep(max(0.0, plan.start + seconds * (k + 1) / (kills + 1) - time.monotonic()))
+                killed.append(server.kill9())
+                server.start()
+        for t in teachers:
+            t.join(seconds + flat_seconds + 30)
+        server.stop()
+        recs = [t.rec for t in teachers]
+        paced = [ms for r in recs for ms in r.paced_ms]
+        statuses: dict[int, int] = {}
+        for r in recs:
+            for k, v in r.statuses.items():
+                statuses[k] = statuses.get(k, 0) + v
+        figures = {
+            "database": db.kind, "teachers": len(teachers), "cells": cells,
+            "saves_answered": sum(statuses.values()), "answers": {str(k): v for k, v in sorted(statuses.items())},
+            "errors": sum(r.errors for r in recs),
+            "paced_saves": len(paced), "p50_ms": pct(paced, 0.5), "p99_ms": pct(paced, 0.99),
+            "flat_out_saves_per_s": sum(r.flat_answered for r in recs) / flat_seconds if flat_seconds else 0.0,
+            "kills": killed,
+        }
+        failures = []
+        if cells == 0:
+            failures.append("no cells to save: the teachers found no open lessons today")
+        if crash:
+            failures += verify(db, teachers)
+        return figures, failures
+    finally:
+        if server:
+            server.stop()
+        if not keep:
+            db.drop()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def judge(figures: dict, crash: bool) -> list[str]:
+    over = []
+    if not crash:  # killed servers drop connections by design; the crash run judges the data instead
+        if figures["errors"]:
+            over.append(f"errors: {figures['errors']} saves not answered or answered with an error")
+        if not figures["p50_ms"] < BUDGETS["p50_ms"]:
+            over.append(f"p50_ms: {figures['p50_ms']:.1f} >= {BUDGETS['p50_ms']}")
+        if not figures["p99_ms"] < BUDGETS["p99_ms"]:
+            over.append(f"p99_ms: {figures['p99_ms']:.1f} >= {BUDGETS['p99_ms']}")
+        if figures["flat_out_saves_per_s"] < BUDGETS["flat_out_saves_per_s"]:
+            over.append(f"flat_out_saves_per_s: {figures['flat_out_saves_per_s']:.0f} < "
+                        f"{BUDGETS['flat_out_saves_per_s']:.0f}")
+    return over
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--teachers", type=int, default=60)
+    parser.add_argument("--seconds", type=float, default=60, help="the paced load (one save a second each)")
+    parser.add_argument("--flat-seconds", type=float, default=15, help="then flat out")
+    parser.add_argument("--database", default=os.environ.get("DATABASE_URL") or None,
+                        help="a PostgreSQL server URL (a scratch database is created there); default: a SQLite file")
+    parser.add_argument("--crash", action="store_true", help="kill -9 every gunicorn process three times")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database and logs")
+    args = parser.parse_args(argv)
+    if args.database and args.database.startswith("sqlite"):
+        args.database = None
+    figures, failures = run(args.teachers, args.seconds, args.flat_seconds, args.crash, args.database,
+                            keep=args.keep)
+    mode = "crash" if args.crash else "load"
+    emit(f"{mode}_database", figures["database"], "")
+    emit(f"{mode}_teachers", figures["teachers"], "teachers")
+    emit(f"{mode}_saves_answered", figures["saves_answered"], "saves")
+    emit(f"{mode}_answers_by_status", figures["answers"], "saves")
+    emit(f"{mode}_errors", figures["errors"], "saves")
+    emit(f"{mode}_paced_p50_ms", figures["p50_ms"], "ms")
+    emit(f"{mode}_paced_p99_ms", figures["p99_ms"], "ms")
+    emit(f"{mode}_flat_out_saves_per_s", figures["flat_out_saves_per_s"], "saves/s")
+    if args.crash:
+        emit("crash_processes_killed", figures["kills"], "processes")
+    failures += judge(figures, args.crash)
+    for line in failures:
+        _log(f"FAILED: {line}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

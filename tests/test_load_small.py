@@ -1,0 +1,101 @@
+"""A small `make loadtest` in the suite (issue 12): a few teachers saving through a real gunicorn on loopback,
+then kill -9 of every server process during the load and a restart. Deselect with `-m "not load"`."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.load import loadtest as L
+
+pytestmark = pytest.mark.load
+
+
+@pytest.fixture(scope="module")
+def school():
+    folder = Path(tempfile.mkdtemp(prefix="defter-load-small-"))
+    db = L.Database(os.environ.get("DATABASE_URL") or None, folder)
+    server = None
+    try:
+        db.build_demo()
+        server = L.Server(db)
+        server.start()
+        yield db, server
+    finally:
+        if server:
+            server.stop()
+        db.drop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _round(teachers, seconds: float, during=None) -> None:
+    for t in teachers:
+        t.plan.start = time.monotonic() + 0.1
+        t.plan.paced_end = t.plan.flat_end = t.plan.start + seconds
+    for t in teachers:
+        t.start()
+    if during:
+        time.sleep(seconds / 2)
+        during()
+    for t in teachers:
+        t.join(seconds + 30)
+        assert not t.is_alive()
+
+
+def test_saves_under_load_are_answered_and_survive_kill_9(school):
+    db, server = school
+    plan = L.Plan(0, 0, 0)
+    teachers = L.prepare(server.port, L.teacher_logins(db), 4, plan)
+    assert all(t.cells for t in teachers), "every teacher has open cells in today's lessons"
+
+    _round(teachers, 3)
+    answers = {k: v for t in teachers for k, v in t.rec.statuses.items()}
+    assert sum(t.rec.errors for t in teachers) == 0
+    assert set(answers) <= {200, 409}, answers  # never a 5xx, never a refused save
+    assert sum(len(t.rec.paced_ms) for t in teachers) >= 4 * 2
+    assert db.kind == "postgresql" or not L.verify(db, teachers)
+
+    # kill -9 of the master and every worker in the middle of a round, then a restart on the same port
+    again = L.Plan(0, 0, 0)
+    teachers = [t.again(again) for t in teachers]
+    acked_before = sum(len(t.rec.acked) for t in teachers)
+    killed = []
+    _round(teachers, 3, during=lambda: (killed.append(server.kill9()), server.start()))
+    assert killed == [3]  # the master and its two workers
+    assert sum(len(t.rec.acked) for t in teachers) >= acked_before
+    assert {k for t in teachers for k in t.rec.statuses} <= {200, 409}
+    assert L.verify(db, teachers) == []
+
+
+def test_verify_names_a_lost_acknowledged_save(school):
+    """The check itself can fail: a cell acknowledged with a value the database does not hold is named."""
+    db, _server = school
+    t = L.Teacher(1, "nobody", [], {}, "", L.Plan(0, 0, 0), 0)
+    t.rec.acked[(10**9, 10**9)] = "5"
+    assert L.verify(db, [t]) == [f"cell {(10**9, 10**9)}: acknowledged '5', found None"]
+
+
+@pytest.mark.xfail(strict=True, reason="school/register/marks.py: the answer of a save that updates an existing "
+                   "mark or attendance shows the cell as it was before (expire_on_commit=False keeps the loaded row); "
+                   "the next save of that cell then gets 409")
+def test_a_second_save_of_a_cell_answers_with_its_new_value(school):
+    db, server = school
+    b = L.Browser(server.port)
+    try:
+        b.login(L.teacher_logins(db)[0])
+        cell = next(c for c in L.teacher_cells(b) if not c.marks)
+        seen = []
+        for action in ("absent", "late", "ill"):
+            status, body, _r = b.request("POST", f"/journal/lessons/{cell.lesson}/students/{cell.student}",
+                                         {"action": action, "version": cell.version},
+                                         {"HX-Request": "true", "X-CSRFToken": b.csrf})
+            assert status == 200
+            cell.version = L.CELL.search(body).group(3)
+            seen.append(cell.version)
+    finally:
+        b.close()
+    assert len(set(seen)) == 3
