@@ -349,3 +349,15 @@ def test_attendance_reason_version_is_checked_in_the_write(app, auth, ids):
 def test_a_version_past_the_bigint_range_is_refused_not_a_500(auth, ids, version):
     auth.login("teacher")
     assert save(auth, ids["lesson"], ids["emil"], "5", version).status_code == 422
+
+
+def test_a_save_answers_with_the_version_it_wrote(app, auth, ids):
+    """The grid sends the next save with the data-v of the last answer: it must be the row's new version."""
+    import re
+    auth.login("teacher")
+    version = "0-0"
+    for code in ("3", "4", "5"):
+        r = save(auth, ids["lesson"], ids["emil"], code, version)
+        assert r.status_code == 200, code
+        version = re.search(r'data-v="([^"]+)"', r.get_data(as_text=True)).group(1)
+    assert version == current_version(app, ids["lesson"], ids["emil"])

@@ -61,8 +61,6 @@ def test_a_session_and_a_save_on_one_server_hold_on_the_other(servers, ids):
     a.close(), b.close()
 
 
-@pytest.mark.xfail(strict=True, reason="school/auth/routes.py logout() clears this browser's cookie but does not "
-                   "raise the session version: a copy of the cookie taken before the logout still works on any server")
 def test_a_copy_of_the_cookie_is_refused_after_logout_on_the_other_server(servers, ids):
     a, b = _browsers(servers)
     assert _login(a, "teacher") in (302, 303)

@@ -96,7 +96,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(ANY)
 def logout():
+    """Signing out ends this login's sessions on every device: a copy of the cookie (a shared staff-room computer,
+    a lost phone) must not outlive it, and sessions are signed cookies that only the session version can revoke."""
     audit.record("logout", f"user:{current_user.id}")
+    current_user.end_sessions()
     db.session.commit()
     logout_user()
     session.clear()
