@@ -3,7 +3,6 @@ with a manifest of SHA-256 sums, recorded in backup_runs, then each destination 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -21,12 +20,12 @@ from flask_babel import gettext as _
 from school.backups import crypto, databases
 from school.config import ROOT
 from school.extensions import db
+from school.files import sha256_of_file as sha256
 
 MANIFEST = "manifest.json"
 PREFIX = "defter-"
 STAMP = "%Y%m%dT%H%M%SZ"
 NAME_RE = re.compile(r"^defter-(\d{8}T\d{6}Z)$")
-CHUNK = 1024 * 1024
 
 
 def settings() -> dict:
@@ -44,14 +43,6 @@ def settings() -> dict:
 def utcnow() -> dt.datetime:
     """Backups live in real time (not DEFTER_TODAY's pinned date): naive UTC like the other stored times."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def migration_head() -> str | None:

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from school import clock
+from school.files import sha256_of_file as sha256_of
 from school.extensions import db
 from school.i18n import sort_key
 from school.models import AcademicYear, Course, SchoolClass
@@ -37,7 +38,6 @@ FORMAT = "defter-archive/1"
 MANIFEST, SIGNATURE, PUBLIC_KEY, README = "manifest.json", "manifest.sig", "archive-key.pub", "README.txt"
 # Years each kind is kept after the academic year ends (000 п. 8).
 RETENTION = {"register": 5, "summary": 25, "readme": 25, "key": 25}
-CHUNK = 1024 * 1024
 
 
 class ArchiveError(Exception):
@@ -78,14 +78,6 @@ def fingerprint(key: Ed25519PublicKey) -> str:
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     digest = hashlib.sha256(raw).hexdigest()
     return ":".join(digest[i:i + 4] for i in range(0, 32, 4))
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- building
