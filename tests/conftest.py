@@ -158,6 +158,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 @pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a thread, for the browser tests."""
+    yield from serve(app)
+
+
+def serve(app):
+    """Serve an app on a free loopback port in a thread while the caller's fixture lasts; yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server

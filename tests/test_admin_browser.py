@@ -4,14 +4,13 @@ tablet and a phone in ru, uk and crh. DEFTER_SHOTS=folder saves a screenshot of 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from school.extensions import db
+from tests.conftest import serve
 from tests.test_admin_first_run import PASSWORD, SCHOOL, fresh_app  # noqa: F401 (a fixture)
 from tests.test_touch_targets import PHONE, TABLET, _all_big
 
@@ -21,12 +20,7 @@ PAGES = ("/admin", "/admin/setup/school", "/admin/setup/year", "/admin/setup/sub
 
 @pytest.fixture
 def fresh_server(fresh_app):  # noqa: F811
-    server = make_server("127.0.0.1", 0, fresh_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    yield from serve(fresh_app)
 
 
 def _login(page, base):

@@ -6,17 +6,16 @@ with the slip's password, is made to change it and sees the child's diary. Scree
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from school.extensions import db
 from school.imports.columns import headers
 from school.models import SchoolClass, Student, User
+from tests.conftest import serve
 from tests.test_admin_first_run import PASSWORD, SCHOOL, fresh_app  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -25,12 +24,7 @@ SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 @pytest.fixture
 def fresh_server(fresh_app):  # noqa: F811
-    server = make_server("127.0.0.1", 0, fresh_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    yield from serve(fresh_app)
 
 
 def _xlsx(path: Path, rows: list[list[str]]) -> Path:
