@@ -33,7 +33,7 @@ END""",
 ]
 
 POSTGRESQL = [
-    """CREATE FUNCTION periods_fit() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION periods_fit() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   year_first date;
   year_last date;
@@ -49,7 +49,7 @@ BEGIN
   RETURN NEW;
 END $$""",
     "CREATE TRIGGER periods_fit BEFORE INSERT OR UPDATE ON periods FOR EACH ROW EXECUTE FUNCTION periods_fit()",
-    """CREATE FUNCTION academic_years_hold_periods() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION academic_years_hold_periods() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM periods p WHERE p.year_id = NEW.id
              AND (p.first_day < NEW.first_day OR p.last_day > NEW.last_day)) THEN
