@@ -18,13 +18,22 @@ HOMEWORK_MAX = 2000
 COMMENT_MAX = 500
 
 
+WEEKS = ("every", "A", "B")     # every week, or alternating weeks A and B
+
+
 class TimetableSlot(Base):
+    """A course's place in the week: weekday, lesson number and room, every week or in week A or B only, from a
+    date (valid_from) until another (valid_to, inclusive). Slots of several courses with the same `joint` key at the
+    same time are one joint lesson (two classes' physical education together): the clash check accepts them."""
     __tablename__ = "timetable_slots"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday_range"),
         CheckConstraint("lesson_number BETWEEN 0 AND 12", name="number_range"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="dates"),
-        max_length("room", 20),
+        one_of("weeks", WEEKS),
+        max_length("room", 20), max_length("joint", 40),
+        # The same course twice in one place from the same day is refused by the database too.
+        Index("uq_timetable_slots_place", "course_id", "weekday", "lesson_number", "valid_from", "weeks", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -33,6 +42,8 @@ class TimetableSlot(Base):
     room: Mapped[str | None] = mapped_column(String(20))
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    weeks: Mapped[str] = mapped_column(String(5), default="every", server_default="every")
+    joint: Mapped[str | None] = mapped_column(String(40))
 
     course = relationship("Course")
 
@@ -67,6 +78,8 @@ class Lesson(Base):
         max_length("topic", TOPIC_MAX), max_length("homework", HOMEWORK_MAX),
         one_of("state", LESSON_STATES),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("(moved_from_day IS NULL) = (moved_from_number IS NULL)", name="moved_from"),
+        max_length("room", 20),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
@@ -80,6 +93,14 @@ class Lesson(Base):
     topic_entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     homework_entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
+    room: Mapped[str | None] = mapped_column(String(20))
+    # Where the timetable put the lesson before the administration moved it (both NULL: never moved). The
+    # generator matches a moved lesson with its timetable place, so regenerating never makes it twice.
+    moved_from_day: Mapped[dt.date | None] = mapped_column(Date)
+    moved_from_number: Mapped[int | None] = mapped_column(Integer)
+    # An extra lesson (or one the administrator kept after the timetable changed): not the timetable's, never
+    # removed by regenerating.
+    extra: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     course = relationship("Course")
     work_kind: Mapped[WorkKind | None] = relationship()
@@ -243,12 +264,12 @@ class PeriodMarkChange(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
-LESSON_CHANGE_KINDS = ("substitution", "moved", "cancelled", "extra")
+LESSON_CHANGE_KINDS = ("substitution", "moved", "cancelled", "restored", "extra")
 
 
 class LessonChange(Base):
-    """Append-only log of the administration's changes of a lesson: substitutions today; moves, cancellations
-    and extra lessons come with the timetable."""
+    """Append-only log of the administration's changes of a lesson: substitutions, moves, cancellations (and their
+    undoing) and extra lessons, each with its reason."""
     __tablename__ = "lesson_changes"
     __table_args__ = (one_of("kind", LESSON_CHANGE_KINDS), max_length("reason", 300))
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -257,6 +278,10 @@ class LessonChange(Base):
     kind: Mapped[str] = mapped_column(String(15))
     old_substitute_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     substitute_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A move: where the lesson was (day, number) and where it went (day above, number).
+    number: Mapped[int | None] = mapped_column(Integer)
+    from_day: Mapped[dt.date | None] = mapped_column(Date)
+    from_number: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(300))
     changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
