@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from school.extensions import db
 from school.i18n import by_subject
 from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
-                           SubgroupMember, Subject, TimetableSlot, WorkKind)
+                           SubgroupMember, Subject, WorkKind)
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
 from school.register.grid import row_stats
@@ -23,7 +23,7 @@ from school.register.roster import covers, overlapping
 class LessonItem:
     number: int
     course: Course
-    lesson: Lesson | None          # None: planned in the timetable, not yet held
+    lesson: Lesson | None          # always a lesson of the calendar (the timetable generates the year's)
     bell: BellTime | None
     marks: list[Mark] = field(default_factory=list)
     attendance: Attendance | None = None
@@ -37,6 +37,19 @@ class LessonItem:
     @property
     def substituted(self) -> bool:
         return self.lesson is not None and self.lesson.substitute_id is not None
+
+    @property
+    def moved_from(self) -> tuple[dt.date, int] | None:
+        """Where the timetable had the lesson before the administration moved it (a timetable change)."""
+        les = self.lesson
+        if les is None or les.moved_from_day is None or (les.moved_from_day, les.moved_from_number) == (
+                les.day, les.number):
+            return None
+        return les.moved_from_day, les.moved_from_number
+
+    @property
+    def extra(self) -> bool:
+        return self.lesson is not None and self.lesson.extra
 
 
 @dataclass
@@ -81,10 +94,8 @@ class _Classes:
     statements are one request for thirty students)."""
     courses: list[Course]
     by_day: dict[dt.date, list[Lesson]]
-    slots: list[TimetableSlot]
     holidays: list[Holiday]
     bells: dict[int, BellTime]
-    periods: list
     before: dict[int, Lesson]    # per course, its last lesson held before the first day
 
 
@@ -101,12 +112,9 @@ def _classes(class_ids: frozenset[int], first: dt.date, last: dt.date) -> _Class
         year_ids = {c.year_id for c in courses} or {0}
         memo[key] = _Classes(
             courses, by_day,
-            db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(course_ids))).all(),
             db.session.scalars(select(Holiday).where(Holiday.year_id.in_(year_ids), Holiday.first_day <= last,
                                                      Holiday.last_day >= first)).all(),
             {b.number: b for b in db.session.scalars(select(BellTime))},
-            db.session.execute(select(Period.year_id, Period.scheme, Period.first_day, Period.last_day).where(
-                Period.year_id.in_(year_ids))).all(),
             _last_lessons_before(course_ids, first))
     return memo[key]
 
@@ -139,8 +147,7 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
     """Every day from first to last with what the student had, in each class they were in on that day."""
     enrolments = _enrolments(student_id, first, last)
     shared = _classes(frozenset(e.class_id for e in enrolments), first, last)
-    courses, by_day, slots, holidays, bells, periods = (shared.courses, shared.by_day, shared.slots,
-                                                        shared.holidays, shared.bells, shared.periods)
+    courses, by_day, holidays, bells = shared.courses, shared.by_day, shared.holidays, shared.bells
     memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
     lesson_ids = [les.id for day_lessons in by_day.values() for les in day_lessons]
     marks: dict[int, list[Mark]] = {}
@@ -152,7 +159,6 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
         for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
                                                              Attendance.student_id == student_id)):
             attendance[a.lesson_id] = a
-    schemes = {e.class_id: (e.school_class.year_id, e.school_class.period_scheme) for e in enrolments}
     out = []
     day = first
     while day <= last:
@@ -168,15 +174,6 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
                 if c is not None:
                     items[(c.id, les.number)] = LessonItem(les.number, c, les, bells.get(les.number),
                                                            marks.get(les.id, []), attendance.get(les.id))
-            in_term = any((y, sch) == schemes[klass.id] and a <= day <= b for y, sch, a, b in periods)
-            # The timetable where no lesson is recorded: days to come, and days nobody has opened a register for.
-            if holiday is None and in_term:
-                for s in slots:
-                    course = next((c for c in mine if c.id == s.course_id), None)
-                    if course and s.weekday == day.isoweekday() and s.valid_from <= day and (
-                            s.valid_to is None or day <= s.valid_to) and (course.id, s.lesson_number) not in items:
-                        items[(course.id, s.lesson_number)] = LessonItem(s.lesson_number, course, None,
-                                                                         bells.get(s.lesson_number))
             entry.lessons = sorted(items.values(), key=lambda i: (i.number, i.course.subject_id))
         out.append(entry)
         day += dt.timedelta(days=1)

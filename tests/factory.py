@@ -7,6 +7,7 @@ from decimal import Decimal
 from school.extensions import db
 from school.models import (AcademicYear, Attendance, BellTime, Course, Enrolment, Guardianship, Holiday, Lesson, Period, Person,
                            School, SchoolClass, StaffRole, Student, Subject, TimetableSlot, User, WorkKind)
+from school.register import timetable
 from school.passwords import hash_password
 
 PASSWORD = "secret-pass"
@@ -97,6 +98,7 @@ def build() -> dict:
                          set_at=dt.datetime.combine(TODAY, dt.time(8, 10)), version=1)
     s.add(absence)
     s.commit()
+    timetable.generate(None, year.id)      # the year's lessons, as a school's timetable gives them
     q2 = s.query(Period).filter_by(scheme="quarters", number=2).one()
     return dict(lesson=lesson.id, absence=absence.id, q2=q2.id, year_id=year.id, class5=c5.id, class6=c6.id, class1=c1.id, math5=m5.id, math6=m6.id, rus5=r5.id,
                 emil=emil.id, lenur=lenur.id, other6=other6.id, other5=[o.id for o in other5],

@@ -20,10 +20,12 @@ from sqlalchemy import func, insert, select, text
 from school.extensions import db
 from school.i18n import as_locale
 from school.models import (AcademicYear, Attendance, Base, BellTime, Course, DiaryView, Enrolment, Guardianship,
-                           Holiday, Lesson, Mark, MarkChange, PaperStatement, Period, PeriodMark, Person, PlanItem,
+                           Holiday, Lesson, LessonChange, Mark, MarkChange, PaperStatement, Period, PeriodMark, Person,
+                           PlanItem,
                            SchoolClass, StaffRole, Student, Subgroup, SubgroupMember, Subject,
                            TimetableSlot, User, WorkKind)
 from school.passwords import hash_password
+from school.register import timetable
 
 SEED = 2026
 PASSWORD = "demo"
@@ -196,7 +198,24 @@ def build(day: dt.date, reset: bool = False) -> dict[str, int]:
     counts = _Builder(day).run()
     _reset_sequences()
     db.session.commit()
+    _log_changes()
+    # The rest of the year's lessons, as a school's timetable gives them (the builder wrote those held up to `day`).
+    year_id = db.session.scalar(select(AcademicYear.id).where(AcademicYear.is_current.is_(True)))
+    counts["lessons"] = counts.get("lessons", 0) + timetable.generate(None, year_id).created
     return counts
+
+
+def _log_changes() -> None:
+    """The administrator's record of the demo's substitutions and cancellations (teachers off sick)."""
+    admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+    reason = "Болезнь учителя"
+    for lesson in db.session.scalars(select(Lesson).where(
+            (Lesson.substitute_id.is_not(None)) | (Lesson.state == "cancelled")).order_by(Lesson.id)):
+        kind = "substitution" if lesson.substitute_id else "cancelled"
+        db.session.add(LessonChange(lesson_id=lesson.id, day=lesson.day, number=lesson.number, kind=kind,
+                                    substitute_id=lesson.substitute_id, reason=reason, changed_by=admin_id,
+                                    changed_at=dt.datetime.combine(lesson.day, dt.time(7, 30))))
+    db.session.commit()
 
 
 def is_demo_school() -> bool:
@@ -658,7 +677,7 @@ class _Builder:
             state = "cancelled"
         starts, ends = BELLS[number]
         begin = dt.datetime.combine(day, starts)
-        lesson = dict(course_id=cid, day=day, number=number, topic=None, homework=None, work_kind_id=None,
+        lesson = dict(course_id=cid, day=day, number=number, room=info["room"], topic=None, homework=None, work_kind_id=None,
                       substitute_id=substitute, state=state, topic_entered_at=None, homework_entered_at=None)
         lid = self.add(Lesson, **lesson)
         lesson = self.rows["lessons"][-1]

@@ -90,30 +90,14 @@ def grid(course_id: int):
     substituted = {les.id for les in data["lessons"] if les.substitute_id == current_user.id}
     focus = next((les.id for les in data["lessons"] if les.day == today), None) or (
         data["lessons"][-1].id if data["lessons"] else None)
-    missing = (len(lesson_service.missing_lessons(course, period.first_day, period.last_day))
-               if writable or access.is_admin(current_user) else 0)
     return render("journal/grid.html", course=course, period=period, periods=periods, today=today,
-                  writable=writable, substituted=substituted, focus=focus, missing=missing,
+                  writable=writable, substituted=substituted, focus=focus,
                   open_days=rules.editable_days(course, {les.day for les in data["lessons"]}),
                   lesson_codes=scales.lesson_codes(course), period_codes=scales.period_codes(course),
                   takes_marks=course.attested and course.assessment != "unmarked",
                   marked=lambda day: calendar.course_takes_marks(course, day),
                   min_marks=finals.minimum_marks(), has_year=bool(periods) and course.attested,
                   kinds=scales.work_kinds_by_id(), **data)
-
-
-@bp.route("/courses/<int:course_id>/periods/<int:period_id>/lessons", methods=["POST"])
-@allow("teacher", "admin")
-def create_lessons(course_id: int, period_id: int):
-    """Add the timetable's lessons of the period, up to today, to the register (a saved action)."""
-    course = get_or_404(Course, course_id)
-    period, _periods = _period(course, period_id)
-    try:
-        added = lesson_service.create_from_timetable(current_user, course, period.first_day, period.last_day)
-    except RegisterError as e:
-        _abort_for(e)
-    flash(_("Lessons added from the timetable: %(n)d.", n=added), "ok")
-    return redirect(url_for("journal.grid", course_id=course.id, period=period.id), 303)
 
 
 def _lesson_or_404(lesson_id) -> Lesson:

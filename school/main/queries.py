@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from school import week
 from school.extensions import db
-from school.models import (BellTime, Course, Enrolment, Guardianship, Lesson, Mark, SchoolClass, StaffRole, Student,
-                           TimetableSlot, User)
+from school.models import (BellTime, Course, Enrolment, Guardianship, Lesson, LessonChange, Mark, SchoolClass,
+                           StaffRole, Student, User)
 
 
 def enrolled_on(day: dt.date):
@@ -16,28 +17,33 @@ def enrolled_on(day: dt.date):
 
 
 def teacher_day(user_id: int, day: dt.date) -> list[dict]:
-    """Today's lessons of a teacher: the timetable, with substitutions and cancellations from the lessons."""
-    slots = db.session.execute(
-        select(TimetableSlot, Course).join(Course, TimetableSlot.course_id == Course.id)
-        .where(Course.teacher_id == user_id, TimetableSlot.weekday == day.isoweekday(),
-               TimetableSlot.valid_from <= day,
-               or_(TimetableSlot.valid_to.is_(None), TimetableSlot.valid_to >= day))).all()
-    lessons = {(les.course_id, les.number): les for les in db.session.scalars(
-        select(Lesson).where(Lesson.day == day, or_(
-            Lesson.course_id.in_([c.id for _, c in slots] or [0]), Lesson.substitute_id == user_id)))}
+    """A teacher's lessons of the day from the calendar of lessons: their own courses' and those they substitute,
+    with the day's changes (substituted, moved here or away, cancelled, extra)."""
+    lessons = db.session.scalars(select(Lesson).options(joinedload(Lesson.course)).join(
+        Course, Course.id == Lesson.course_id).where(
+        Lesson.day == day, or_(Course.teacher_id == user_id, Lesson.substitute_id == user_id))).all()
+    moved_away = db.session.execute(select(LessonChange, Lesson).join(Lesson, Lesson.id == LessonChange.lesson_id)
+                                    .join(Course, Course.id == Lesson.course_id).where(
+        LessonChange.kind == "moved", LessonChange.from_day == day, Lesson.day != day,
+        Course.teacher_id == user_id)).all()
     bells = {b.number: b for b in db.session.scalars(select(BellTime))}
     rows = []
-    for slot, course in slots:
-        lesson = lessons.pop((course.id, slot.lesson_number), None)
-        rows.append(dict(number=slot.lesson_number, bell=bells.get(slot.lesson_number), course=course,
-                         room=slot.room, lesson=lesson,
-                         substituted_by=lesson.substitute if lesson and lesson.substitute_id not in (None, user_id)
-                         else None, substitute_for=None))
-    for lesson in lessons.values():  # lessons this teacher substitutes for someone else
-        if lesson.substitute_id == user_id:
-            rows.append(dict(number=lesson.number, bell=bells.get(lesson.number), course=lesson.course, room=None,
-                             lesson=lesson, substituted_by=None, substitute_for=lesson.course.teacher))
-    return sorted(rows, key=lambda r: r["number"])
+    for lesson in lessons:
+        course = lesson.course
+        mine = course.teacher_id == user_id
+        rows.append(dict(number=lesson.number, bell=bells.get(lesson.number), course=course, room=lesson.room,
+                         lesson=lesson,
+                         substituted_by=lesson.substitute if mine and lesson.substitute_id is not None else None,
+                         substitute_for=course.teacher if not mine else None,
+                         moved_from=(lesson.moved_from_day, lesson.moved_from_number)
+                         if lesson.moved_from_day is not None and (lesson.moved_from_day, lesson.moved_from_number)
+                         != (lesson.day, lesson.number) else None,
+                         moved_to=None, extra=lesson.extra))
+    for change, lesson in moved_away:
+        rows.append(dict(number=change.from_number, bell=bells.get(change.from_number), course=lesson.course,
+                         room=None, lesson=None, substituted_by=None, substitute_for=None, moved_from=None,
+                         moved_to=(lesson.day, lesson.number), extra=False))
+    return sorted(rows, key=lambda r: (r["number"], r["course"].id))
 
 
 def current_class(student_id: int, day: dt.date) -> SchoolClass | None:

@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from sqlalchemy import and_, select
 
-from school import grading
+from school import clock, grading
 from school.extensions import db
 from school.models import Attendance, Course, Lesson, Mark, Period, PeriodMark
 from school.queries import school_settings
 from school.register import scales
 from school.register.roster import roster
+
+AHEAD = 7     # days of coming lessons the grid shows (a test to announce, a topic to prepare)
 
 
 @dataclass
@@ -33,12 +35,13 @@ def row_stats(marks) -> RowStats:
 
 
 def grid(course: Course, period: Period) -> dict:
-    """Everything the grid page shows for one course and period. Reads only: lessons are created by a saved
-    action (register.lessons.create_from_timetable), never by viewing."""
+    """Everything the grid page shows for one course and period: its lessons up to a week ahead (the timetable
+    generates the whole year's; the grid shows what is held and what is coming next). Reads only."""
     from school.register.marks import Cell
 
     lessons = db.session.scalars(select(Lesson).where(
-        Lesson.course_id == course.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day)
+        Lesson.course_id == course.id, Lesson.day >= period.first_day,
+        Lesson.day <= min(period.last_day, clock.today() + dt.timedelta(days=AHEAD)))
         .order_by(Lesson.day, Lesson.number)).all()
     students = roster(course.class_id, course.subgroup_id, period.first_day, period.last_day)
     lesson_ids = [les.id for les in lessons]

@@ -1,73 +1,17 @@
-"""Lessons: created from the timetable by a saved action (never by viewing a page), the lesson header (topic,
-homework, kind of work, state) and substitutions, which are the administration's."""
+"""Lessons: the lesson header (topic, homework, kind of work, state) and substitutions, which are the
+administration's. Lessons themselves come from the timetable (register.timetable.generate) or the
+administration's changes (register.changes), never from viewing a page."""
 from __future__ import annotations
-
-import datetime as dt
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
 
 from school import access, audit, clock
 from school.extensions import db
-from school.models import (Attendance, Course, Holiday, Lesson, LessonChange, Mark, Person, PlanItem, StaffRole,
-                           TimetableSlot, User)
+from school.models import Attendance, Lesson, LessonChange, Mark, Person, StaffRole, User
 from school.models.register import HOMEWORK_MAX, TOPIC_MAX
 from school.register import calendar, rules, scales
 from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
-
-
-def timetabled_days(course: Course, last: dt.date) -> list[tuple[dt.date, int, int]]:
-    """(day, lesson number, place in the year) of every timetabled lesson of the course from the year's first
-    school day to `last`, on school days of the class's periods (never in holidays or the summer)."""
-    slots = sorted(db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id == course.id)).all(),
-                   key=lambda s: s.lesson_number)
-    periods = calendar.periods_of(course.school_class)
-    if not slots or not periods:
-        return []
-    holidays = db.session.execute(select(Holiday.first_day, Holiday.last_day).where(
-        Holiday.year_id == course.year_id)).all()
-    out, day, position = [], periods[0].first_day, 0
-    while day <= last:
-        if any(p.first_day <= day <= p.last_day for p in periods) and not any(a <= day <= b for a, b in holidays):
-            for slot in slots:
-                if slot.weekday == day.isoweekday() and slot.valid_from <= day and (
-                        slot.valid_to is None or day <= slot.valid_to):
-                    out.append((day, slot.lesson_number, position))
-                    position += 1
-        day += dt.timedelta(days=1)
-    return out
-
-
-def missing_lessons(course: Course, first: dt.date, last: dt.date) -> list[tuple[dt.date, int, int]]:
-    """Timetabled lessons between first and last (up to today) that the register does not hold yet."""
-    last = min(last, clock.today())
-    if last < first:
-        return []
-    existing = set(db.session.execute(select(Lesson.day, Lesson.number).where(
-        Lesson.course_id == course.id, Lesson.day >= first, Lesson.day <= last)).all())
-    return [(d, n, pos) for d, n, pos in timetabled_days(course, last) if d >= first and (d, n) not in existing]
-
-
-def create_from_timetable(user: User, course: Course, first: dt.date, last: dt.date) -> int:
-    """The teacher (or the administrator) adds the timetable's lessons up to today to the register, with their
-    topics from the thematic plan by place among the year's timetabled lessons (a plan item of n hours covers
-    n). Returns how many were added; running it twice adds nothing."""
-    if not (course.teacher_id == user.id or access.is_admin(user)):
-        raise Forbidden() if access.may_read_course(user, course) else NotFound()
-    missing = missing_lessons(course, first, last)
-    if not missing:
-        return 0
-    plan = [item.topic for item in db.session.scalars(select(PlanItem).where(PlanItem.course_id == course.id)
-                                                      .order_by(PlanItem.position)) for _ in range(item.hours)]
-    db.session.add_all(Lesson(course_id=course.id, day=d, number=n, state="held",
-                              topic=plan[pos] if pos < len(plan) else None) for d, n, pos in missing)
-    try:
-        db.session.commit()
-    except IntegrityError:  # another request added them at the same moment: theirs stand
-        db.session.rollback()
-        return 0
-    return len(missing)
 
 
 FIELDS = ("topic", "homework", "work_kind_id", "state")
@@ -82,7 +26,10 @@ def update_lesson(user: User, lesson: Lesson, changes: dict, version: int) -> Le
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise RegisterError(_("Please correct the errors in the form."))
-    refusal = rules.edit_window_refusal(course, lesson.day)
+    # A coming lesson's topic, homework and kind of work may be prepared ahead (an announced test shows in the
+    # diary); its state, marks and attendance wait for the day.
+    ahead = lesson.day > clock.today() and "state" not in changes
+    refusal = None if ahead else rules.edit_window_refusal(course, lesson.day)
     if refusal:
         raise RegisterError(refusal)
     values: dict = {}
@@ -147,7 +94,7 @@ def set_substitute(user: User, lesson: Lesson, substitute_id: int | None, reason
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise RegisterError(_("The reason is too long: at most %(n)d characters.", n=300))
-    db.session.add(LessonChange(lesson_id=lesson.id, day=lesson.day, kind="substitution",
+    db.session.add(LessonChange(lesson_id=lesson.id, day=lesson.day, number=lesson.number, kind="substitution",
                                 old_substitute_id=lesson.substitute_id, substitute_id=substitute_id,
                                 reason=reason or None, changed_by=user.id, changed_at=clock.now()))
     # The substitute only: the header's other fields and their version move on in the same UPDATE, so a
