@@ -103,3 +103,17 @@ def build() -> dict:
     return dict(lesson=lesson.id, absence=absence.id, q2=q2.id, year_id=year.id, class5=c5.id, class6=c6.id, class1=c1.id, math5=m5.id, math6=m6.id, rus5=r5.id,
                 emil=emil.id, lenur=lenur.id, other6=other6.id, other5=[o.id for o in other5],
                 users={k: u.id for k, u in users.items()})
+
+
+def lesson_at(course_id: int, day: dt.date, number: int = 1, **fields) -> Lesson:
+    """The lesson of a course at a day and number with these fields: the timetable's (generated for the year) when
+    it gives one there, else a new one (flushed, not committed)."""
+    lesson = db.session.query(Lesson).filter_by(course_id=course_id, day=day, number=number).one_or_none()
+    if lesson is None:
+        lesson = Lesson(course_id=course_id, day=day, number=number)
+        db.session.add(lesson)
+    fields.setdefault("state", "held")
+    for name, value in fields.items():
+        setattr(lesson, name, value)
+    db.session.flush()
+    return lesson

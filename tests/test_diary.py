@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from school.extensions import db
 from school.models import (Base, Course, DiaryView, Enrolment, Lesson, Mark, SchoolClass, Student, TimetableSlot,
                            WorkKind)
+from tests import factory
 from tests.factory import TODAY
 
 
@@ -159,9 +160,9 @@ def test_child_who_changed_class_mid_week_shows_each_class_for_its_days(app, aut
         db.session.add(Enrolment(student_id=ids["lenur"], class_id=ids["class5"], from_day=dt.date(2026, 11, 25),
                                  order_in="50-п"))
         math6 = db.session.get(Course, ids["math6"])
-        db.session.add(Lesson(course_id=ids["math6"], day=dt.date(2026, 11, 24), number=2, topic="Тема шестого"))
-        db.session.add(Lesson(course_id=ids["math5"], day=dt.date(2026, 11, 26), number=1, topic="Тема пятого"))
-        db.session.add(Lesson(course_id=ids["math5"], day=dt.date(2026, 11, 23), number=1, topic="До перевода"))
+        factory.lesson_at(ids["math6"], dt.date(2026, 11, 24), 2, topic="Тема шестого")
+        factory.lesson_at(ids["math5"], dt.date(2026, 11, 26), 1, topic="Тема пятого")
+        factory.lesson_at(ids["math5"], dt.date(2026, 11, 23), 1, topic="До перевода")
         db.session.commit()
         assert math6.class_id == ids["class6"]
     auth.login("parent")
@@ -176,9 +177,7 @@ def test_forecast_is_the_teachers_suggestion(app, auth, client, ids):
     with app.app_context():
         kinds = {k.code: k for k in db.session.scalars(select(WorkKind))}
         for day, code, kind in ((dt.date(2026, 11, 10), "5", "test"), (dt.date(2026, 11, 17), "3", "answer")):
-            lesson = Lesson(course_id=ids["math5"], day=day, number=1)
-            db.session.add(lesson)
-            db.session.flush()
+            lesson = factory.lesson_at(ids["math5"], day, 1)
             db.session.add(Mark(lesson_id=lesson.id, student_id=ids["emil"], slot=1, scale="five", code=code,
                                 work_kind_id=kinds[kind].id, weight=kinds[kind].weight, author_id=ids["users"]["teacher"],
                                 created_at=dt.datetime(2026, 11, 24), updated_at=dt.datetime(2026, 11, 24)))

@@ -5,12 +5,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from school.extensions import db
 from school.models import (Attendance, Course, EditUnlock, Enrolment, Lesson, Mark, MarkChange, PeriodMark,
                            SchoolClass, Subject, WorkKind)
 from school.register.marks import cell_of
+from tests import factory
 from tests.factory import TODAY
 
 HX = {"HX-Request": "true"}
@@ -18,8 +19,7 @@ HX = {"HX-Request": "true"}
 
 def add_lesson(app, course_id, day, number=1, **kw):
     with app.app_context():
-        lesson = Lesson(course_id=course_id, day=day, number=number, state=kw.pop("state", "held"), **kw)
-        db.session.add(lesson)
+        lesson = factory.lesson_at(course_id, day, number, **kw)
         db.session.commit()
         return lesson.id
 
@@ -329,26 +329,22 @@ def test_student_who_left_takes_no_new_entries(app, auth, ids):
 
 
 def test_grid_page(app, auth, ids):
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Lesson.id)))
     auth.login("teacher")
     r = auth.client.get(f"/journal/courses/{ids['math5']}")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert 'class="today"' in html and "Умерова Алие" in html and 'id="picker"' in html
     assert f'data-focus="{ids["lesson"]}"' in html
-    # viewing creates no lesson: the grid offers to add the timetable's lessons up to today
     with app.app_context():
-        days = db.session.scalars(select(Lesson.day).where(Lesson.course_id == ids["math5"])).all()
-    assert set(days) == {TODAY}
-    assert "not in the register yet" in html or "ещё нет в журнале" in html
-    r = auth.post(f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/lessons", {})
-    assert r.status_code == 303
-    with app.app_context():
-        days = db.session.scalars(select(Lesson.day).where(Lesson.course_id == ids["math5"])).all()
-    assert {dt.date(2026, 11, 10), dt.date(2026, 11, 17), TODAY} <= set(days)
-    # a second time adds nothing
-    auth.post(f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/lessons", {})
-    with app.app_context():
-        assert len(db.session.scalars(select(Lesson.day).where(Lesson.course_id == ids["math5"])).all()) == len(days)
+        # viewing creates no lesson: the timetable generated the year's
+        assert db.session.scalar(select(func.count(Lesson.id))) == before
+        lessons = {les.day: les.id for les in db.session.scalars(select(Lesson).where(Lesson.course_id == ids["math5"]))}
+    # the grid shows the period's lessons held and those of the coming week, not the rest of the year
+    for day in (dt.date(2026, 11, 10), dt.date(2026, 11, 17), TODAY, TODAY + dt.timedelta(days=7)):
+        assert f'/journal/lessons/{lessons[day]}"' in html
+    assert f'/journal/lessons/{lessons[TODAY + dt.timedelta(days=14)]}"' not in html
 
 
 def test_period_marks_including_special_entries(app, auth, ids):
@@ -398,18 +394,19 @@ def test_class_teacher_of_another_class_cannot_set_reasons(app, auth, ids):
 
 def test_lesson_topics_come_from_the_thematic_plan(app, auth, ids):
     from school.models import PlanItem
+    from school.register import timetable
     with app.app_context():
+        db.session.execute(delete(Lesson).where(Lesson.course_id == ids["math6"]))
         db.session.add_all(PlanItem(course_id=ids["math6"], position=i, topic=f"Тема плана {i}",
                                     hours=2 if i == 1 else 1) for i in range(1, 13))
         db.session.commit()
-    auth.login("teacher")
-    assert auth.post(f"/journal/courses/{ids['math6']}/periods/{ids['q2']}/lessons", {}).status_code == 303
-    with app.app_context():
-        topics = db.session.scalars(select(Lesson.topic).where(Lesson.course_id == ids["math6"])
+        timetable.generate(None, ids["year_id"], course_ids=[ids["math6"]])
+        topics = db.session.scalars(select(Lesson.topic).where(Lesson.course_id == ids["math6"],
+                                                               Lesson.day >= dt.date(2026, 11, 5))
                                     .order_by(Lesson.day, Lesson.number)).all()
-    # Each lesson takes its place among all the year's timetabled lessons, whichever were opened before:
-    # eight Tuesdays in the first quarter (the first plan item takes two hours), none in the holidays.
-    assert topics == ["Тема плана 8", "Тема плана 9", "Тема плана 10"]
+    # Each lesson takes its place among all the year's lessons: eight Tuesdays in the first quarter (the first
+    # plan item takes two hours), none in the holidays; the plan's 13 hours end before the quarter does.
+    assert topics == ["Тема плана 8", "Тема плана 9", "Тема плана 10", "Тема плана 11", "Тема плана 12", None, None]
 
 
 def test_mark_with_kind_of_work_and_comment(app, auth, ids):

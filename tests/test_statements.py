@@ -12,6 +12,7 @@ from sqlalchemy import select
 from school.extensions import db
 from school.models import (DiaryView, Enrolment, Lesson, Mark, PaperStatement, PeriodMark, SchoolClass, Student,
                            User, WorkKind)
+from tests import factory
 from tests.factory import TODAY
 
 HX = {"HX-Request": "true"}
@@ -36,8 +37,7 @@ def set_student(app, student_id, **values):
 
 def add_lesson(app, course_id, day, number=1, **kw):
     with app.app_context():
-        lesson = Lesson(course_id=course_id, day=day, number=number, state="held", **kw)
-        db.session.add(lesson)
+        lesson = factory.lesson_at(course_id, day, number, **kw)
         db.session.commit()
         return lesson.id
 

@@ -285,3 +285,6 @@ class LessonChange(Base):
     reason: Mapped[str | None] = mapped_column(String(300))
     changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    substitute = relationship("User", foreign_keys=[substitute_id])
+    author = relationship("User", foreign_keys=[changed_by])

@@ -198,3 +198,8 @@ def of_day(day: dt.date, class_ids: list[int] | None = None) -> list[tuple[Lesso
     if class_ids is not None:
         query = query.join(Course, Course.id == Lesson.course_id).where(Course.class_id.in_(class_ids or [0]))
     return db.session.execute(query.order_by(Lesson.number, LessonChange.changed_at)).all()
+
+
+def history(lesson: Lesson) -> list[LessonChange]:
+    return db.session.scalars(select(LessonChange).where(LessonChange.lesson_id == lesson.id)
+                              .order_by(LessonChange.changed_at, LessonChange.id)).all()

@@ -114,7 +114,7 @@ def clashes(draft: Draft, ignore: Iterable[int] = ()) -> list[str]:
         elif other.teacher_id == course.teacher_id:
             out.append(_("The teacher already has a lesson at this time: %(lesson)s.", lesson=what))
         elif room and (slot.room or "").strip().casefold() == room:
-            out.append(_("Room %(room)s is taken at this time: %(lesson)s.", room=slot.room, lesson=what))
+            out.append(_("Room %(room)s is taken at this time: %(other)s.", room=slot.room, other=what))
         elif other.class_id == course.class_id and (
                 other.subgroup_id is None or course.subgroup_id is None or other.subgroup_id == course.subgroup_id):
             out.append(_("The class already has a lesson at this time: %(lesson)s.", lesson=what))
