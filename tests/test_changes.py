@@ -208,6 +208,9 @@ def test_the_day_page_lists_lessons_and_changes(app, auth, ids):
               {"substitute": str(ids["users"]["teacher2"]), "reason": "Больничный"})
     html = auth.client.get(f"/admin/changes/?day={TODAY.isoformat()}").get_data(as_text=True)
     assert "Больничный" in html and "5-А" in html and "6-А" in html
+    # one class's day: the other class's lessons and changes are not listed
+    html = auth.client.get(f"/admin/changes/?day={TODAY.isoformat()}&class={ids['class6']}").get_data(as_text=True)
+    assert "Больничный" not in html and "<td>5-А" not in html and "<td>6-А" in html
     # a bad date falls back to today; a weekend says there are no lessons
     assert auth.client.get("/admin/changes/?day=2026-13-45").status_code == 200
     html = auth.client.get("/admin/changes/?day=2026-11-29").get_data(as_text=True)

@@ -50,15 +50,24 @@ def day_page():
     """The school's lessons of a day by class, with the changes recorded for it."""
     day = _day()
     year = _year()
-    rows, recorded, courses = [], [], []
+    rows, recorded, courses, classes = [], [], [], []
+    chosen = request.args.get("class", type=int)
     if year is not None:
-        rows = db.session.scalars(select(Lesson).options(joinedload(Lesson.course)).join(
+        classes = db.session.scalars(select(SchoolClass).where(SchoolClass.year_id == year.id)
+                                     .order_by(SchoolClass.grade, SchoolClass.letter)).all()
+        if chosen not in {c.id for c in classes}:
+            chosen = None
+        query = select(Lesson).options(joinedload(Lesson.course)).join(
             Course, Course.id == Lesson.course_id).join(SchoolClass, SchoolClass.id == Course.class_id).where(
-            Course.year_id == year.id, Lesson.day == day).order_by(
-            SchoolClass.grade, SchoolClass.letter, Lesson.number, Course.subject_id)).all()
-        recorded = changes.of_day(day)
+            Course.year_id == year.id, Lesson.day == day)
+        if chosen:
+            query = query.where(Course.class_id == chosen)
+        rows = db.session.scalars(query.order_by(SchoolClass.grade, SchoolClass.letter, Lesson.number,
+                                                 Course.subject_id)).all()
+        recorded = changes.of_day(day, [chosen] if chosen else None)
         courses = db.session.scalars(select(Course).where(Course.year_id == year.id)).all()
-    return render("changes/day.html", day=day, year=year, rows=rows, recorded=recorded,
+    return render("changes/day.html", day=day, year=year, rows=rows, recorded=recorded, classes=classes,
+                  chosen=chosen,
                   extra_form=_extra_form(courses) if access.may_assign_substitutes(current_user) and courses else None,
                   bells={b.number: b for b in db.session.scalars(select(BellTime))},
                   previous=day - dt.timedelta(days=1), next=day + dt.timedelta(days=1))
