@@ -7,6 +7,7 @@ The factory's school: 5-А mathematics (teacher) on Tuesdays at 1, 6-А mathemat
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 
@@ -227,3 +228,19 @@ def test_move_conflicts_on_a_stale_version_in_the_function(app, ids):
             changes.move(admin, db.session.get(Lesson, lesson.id), NEXT_WEDNESDAY, 5, "Причина", version)
         with pytest.raises(RegisterError):
             changes.move(admin, db.session.get(Lesson, lesson.id), NEXT_WEDNESDAY, 13, "Причина", version + 1)
+
+
+def test_the_grid_marks_a_moved_and_a_substituted_lesson(app, auth, ids):
+    with app.app_context():
+        admin = user(app, ids, "admin")
+        lesson = lesson_at(ids["math5"], NEXT_TUESDAY, 1)
+        changes.move(admin, lesson, TODAY + dt.timedelta(days=6), 3, "Экскурсия", lesson.version)
+        moved_id = lesson.id
+    auth.login("admin")
+    auth.post(f"/admin/changes/lessons/{ids['lesson']}/substitute",
+              {"substitute": str(ids["users"]["teacher2"]), "reason": "Больничный"})
+    auth.logout()
+    auth.login("teacher")
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    assert re.search(rf'id="h{moved_id}" scope="col" class="[^"]*\bmv\b', html)
+    assert re.search(rf'id="h{ids["lesson"]}" scope="col" class="[^"]*\bsub\b', html)
