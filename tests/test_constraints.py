@@ -12,8 +12,7 @@ from school.models import (AcademicYear, Attendance, Course, Lesson, Mark, Perio
 
 
 def _lesson_and_student(ids):
-    lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == ids["math5"]))
-    return lesson, ids["emil"]
+    return db.session.get(Lesson, ids["lesson"]), ids["emil"]
 
 
 def _mark(ids, **over):
