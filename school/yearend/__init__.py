@@ -1,0 +1,4 @@
+"""/admin/year-end: closing the school year (what is missing, closing, the next year, graduates and leavers)."""
+from school.yearend.routes import bp
+
+__all__ = ["bp"]
