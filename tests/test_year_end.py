@@ -387,3 +387,13 @@ def test_pages_of_a_school_without_years(app, auth, ids):
     auth.login("admin")
     assert auth.client.get("/admin/year-end").status_code == 200
     assert auth.client.get("/admin/year-end/leavers").status_code == 200
+
+
+def test_the_set_up_edits_the_new_year_once_the_old_one_is_closed(app, auth, ids, monkeypatch):
+    monkeypatch.setenv("DEFTER_TODAY", CLOSING_DAY)
+    _close(app, ids)
+    with app.app_context():
+        service.open_next_year(_user(ids, "admin"), ids["year_id"], dt.date(2027, 9, 1), dt.date(2028, 8, 31), {}, {})
+    auth.login("admin")
+    page = auth.client.get("/admin/setup/year").get_data(as_text=True)
+    assert 'value="2027-09-01"' in page and 'value="2027-11-05"' in page  # the new year and its shifted periods

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from school import access, clock
@@ -121,7 +122,8 @@ def leavers(year_id: int):
         except service.YearEndError as e:
             problems = e.messages
         else:
-            flash(_("Saved: %(n)d changed.", n=changed), "ok")
+            flash(ngettext("Saved: %(num)d student's record changed.", "Saved: %(num)d students' records changed.",
+                           changed), "ok")
             return redirect(url_for("yearend.leavers", year_id=year.id), 303)
     by_id = {str(lv.enrolment.id): lv for lv in rows}
     status = 422 if form.is_submitted() else 200

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -162,8 +163,9 @@ def close_year(user: User, year_id: int) -> AcademicYear:
     gaps = completeness(year)
     if gaps:
         count = sum(len(g.students) or 1 for g in gaps)
-        raise YearEndError(_("The year cannot be closed: marks are missing (%(n)d entries in the list below).",
-                             n=count))
+        raise YearEndError(ngettext("The year cannot be closed: marks are missing (%(num)d entry in the list).",
+                                    "The year cannot be closed: marks are missing (%(num)d entries in the list).",
+                                    count))
     year.closed_at = clock.now()
     audit.record("year_closed", f"year:{year.id}", year.name, user_id=user.id)
     db.session.commit()
