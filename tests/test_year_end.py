@@ -17,7 +17,7 @@ from school.register.errors import RegisterError
 from school.yearend import service
 
 CLOSING_DAY = "2027-06-15"   # after the factory year's last period (28 December), before its last day (31 August)
-CLOSED = "is closed: its register can be read and printed but no longer changed"
+CLOSED = "закрыт: его журнал можно читать и печатать, но изменить уже нельзя"  # the messages are Russian
 
 
 def _user(ids, name) -> User:
@@ -70,7 +70,7 @@ def test_closing_refused_while_marks_are_missing_and_the_list_names_them(app, au
     assert "Аблаев Эмиль" in page and f'/journal/courses/{ids["rus5"]}/year' in page
     assert "Аблаев Ленур" not in page  # 6-А has every mark
     r = close_form(auth, ids)
-    assert "The year cannot be closed" in " ".join(flashes(r.get_data(as_text=True)))
+    assert "Год нельзя закрыть: не хватает отметок" in " ".join(flashes(r.get_data(as_text=True)))
     with app.app_context():
         assert year(ids).closed_at is None
         # The service refuses by itself, not only the page.
@@ -107,7 +107,7 @@ def test_completeness_follows_the_courses_rules(app, ids, monkeypatch):
 def test_closing_waits_for_the_last_period(app, ids):
     with app.app_context():  # 24 November: the second quarter runs
         give_every_mark(ids)
-        with pytest.raises(service.YearEndError, match="has not ended"):
+        with pytest.raises(service.YearEndError, match="ещё не закончился"):
             service.close_year(_user(ids, "admin"), ids["year_id"])
 
 
@@ -158,10 +158,10 @@ def test_closing_locks_every_kind_of_write(app, auth, ids, monkeypatch):
     auth.login("teacher")
     r = auth.post(f"/journal/lessons/{ids['lesson']}/students/{ids['emil']}", {"action": "2", "version": "1-0"},
                   page=f"/journal/courses/{ids['math5']}")
-    assert r.status_code == 422 and "is closed" in r.get_data(as_text=True)
+    assert r.status_code == 422 and CLOSED in r.get_data(as_text=True)
     r = auth.post(f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/students/{ids['emil']}",
                   {"value": "5", "version": "1"}, page=f"/journal/courses/{ids['math5']}")
-    assert r.status_code == 422 and "is closed" in r.get_data(as_text=True)
+    assert r.status_code == 422 and CLOSED in r.get_data(as_text=True)
     with app.app_context():
         assert finals.find(ids["math5"], "period", ids["q2"], ids["emil"]).code == "4"
 
@@ -298,14 +298,14 @@ def test_opening_the_next_year_twice_makes_one_year(app, auth, ids, monkeypatch)
         counts = (db.session.scalar(select(func.count()).select_from(AcademicYear)),
                   db.session.scalar(select(func.count()).select_from(SchoolClass)),
                   db.session.scalar(select(func.count()).select_from(Enrolment)))
-        with pytest.raises(service.YearEndError, match="already open"):
+        with pytest.raises(service.YearEndError, match="уже открыт"):
             service.open_next_year(admin, ids["year_id"], dt.date(2027, 9, 1), dt.date(2028, 8, 31), {}, {})
         assert service.close_year(admin, ids["year_id"]).closed_at is not None  # closing twice: no change
     auth.login("admin")
     r = auth.post(f"/admin/year-end/years/{ids['year_id']}/next", {"first_day": "2027-09-02",
                                                                    "last_day": "2028-08-30"},
                   page="/admin/year-end")
-    assert r.status_code == 200 and "is already open" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "уже открыт" in r.get_data(as_text=True)
     with app.app_context():
         assert counts == (db.session.scalar(select(func.count()).select_from(AcademicYear)),
                           db.session.scalar(select(func.count()).select_from(SchoolClass)),
@@ -317,7 +317,7 @@ def test_opening_the_next_year_twice_makes_one_year(app, auth, ids, monkeypatch)
 def test_the_next_year_is_refused_before_closing_and_with_bad_dates(app, auth, ids, monkeypatch):
     monkeypatch.setenv("DEFTER_TODAY", CLOSING_DAY)
     with app.app_context():
-        with pytest.raises(service.YearEndError, match="before opening the next one"):
+        with pytest.raises(service.YearEndError, match="Сначала закройте"):
             service.open_next_year(_user(ids, "admin"), ids["year_id"], dt.date(2027, 9, 1), dt.date(2028, 8, 31),
                                    {}, {})
     _close(app, ids)
