@@ -143,15 +143,21 @@ def test_closing_locks_every_kind_of_write(app, auth, ids, monkeypatch):
             "year mark": lambda: finals.save(teacher, math5, "year", None, ids["emil"], "5", 1),
             "exam mark": lambda: finals.save(teacher, math6, "exam", None, ids["lenur"], "5", pm.version),
             "reason": lambda: attendance.set_reason(teacher, db.session.get(Attendance, ids["absence"]), "ill", 1),
+            "lessons from the timetable": lambda: lessons.create_from_timetable(teacher, math5, q2.first_day,
+                                                                               q2.last_day),
             "opened days": lambda: unlocks.open_days(admin, ids["class5"], dt.date(2026, 12, 1),
                                                      dt.date(2026, 12, 1), dt.date(2027, 7, 1), "more"),
         }
+        assert lessons.missing_lessons(math5, q2.first_day, q2.last_day)  # the timetable would add some
+        lessons_before = db.session.scalar(select(func.count()).select_from(Lesson))
         for kind, write in writes.items():
             with pytest.raises(RegisterError, match=CLOSED):
                 write()
+                pytest.fail(f"{kind} was written in a closed year")
             db.session.rollback()
         assert rules.editable_days(math5, {dt.date(2026, 11, 24)}) == {dt.date(2026, 11, 24): False}
         assert db.session.scalar(select(func.count()).select_from(EditUnlock)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Lesson)) == lessons_before
         assert [m.code for m in marks.cell_of(ids["lesson"], ids["emil"]).marks] == ["5"]
         assert finals.find(math6.id, "exam", None, ids["lenur"]).code == "4"
     # Through the pages: a clear message, nothing stored.
@@ -162,8 +168,12 @@ def test_closing_locks_every_kind_of_write(app, auth, ids, monkeypatch):
     r = auth.post(f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/students/{ids['emil']}",
                   {"value": "5", "version": "1"}, page=f"/journal/courses/{ids['math5']}")
     assert r.status_code == 422 and CLOSED in r.get_data(as_text=True)
+    r = auth.post(f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/lessons",
+                  page=f"/journal/courses/{ids['math5']}")
+    assert r.status_code == 422
     with app.app_context():
         assert finals.find(ids["math5"], "period", ids["q2"], ids["emil"]).code == "4"
+        assert db.session.scalar(select(func.count()).select_from(Lesson)) == lessons_before
 
 
 def test_the_closed_year_is_still_read_and_printed(app, auth, ids, monkeypatch):
