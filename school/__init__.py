@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
     from school.statements import bp as statements_bp
+    from school.yearend import bp as yearend_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(journal_bp)
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     imports.init_app(app)  # the import pages and their upload limit
     app.register_blueprint(backups_bp)
     app.register_blueprint(changes_bp)
+    app.register_blueprint(yearend_bp)
     return app
 
 

@@ -47,10 +47,15 @@ class Refused(Exception):
 # ---------------------------------------------------------------- what the school has
 
 def edited_year() -> AcademicYear | None:
-    """The year the set-up edits: the one containing today, else the latest one."""
+    """The year the set-up edits: the one containing today, else the latest one; once that one is closed, the
+    current year opened after it (/admin/year-end)."""
     day = clock.today()
-    return (db.session.scalar(select(AcademicYear).where(AcademicYear.first_day <= day, AcademicYear.last_day >= day))
+    year = (db.session.scalar(select(AcademicYear).where(AcademicYear.first_day <= day, AcademicYear.last_day >= day))
             or db.session.scalar(select(AcademicYear).order_by(AcademicYear.first_day.desc()).limit(1)))
+    if year is not None and year.closed_at is not None:
+        year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current.is_(True),
+                                                            AcademicYear.closed_at.is_(None))) or year
+    return year
 
 
 def first_run_pending() -> bool:

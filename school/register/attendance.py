@@ -10,6 +10,7 @@ from sqlalchemy import update
 from school import access, clock
 from school.extensions import db
 from school.models import Attendance, User
+from school.register import rules
 from school.register.errors import Conflict, NotFound, RegisterError
 
 REASONS = ("ill", "excused", "unexcused")
@@ -24,6 +25,9 @@ def set_reason(user: User, attendance: Attendance, reason: str, version: int) ->
     """The class teacher records or corrects the reason of an absence (or clears it)."""
     if not access.may_set_reason(user, attendance):
         raise NotFound()
+    closed = rules.year_closed_refusal(attendance.lesson.course)
+    if closed:
+        raise RegisterError(closed)
     if reason not in (*REASONS, "clear"):
         raise RegisterError(_("Unknown reason."))
     if attendance.code == "late" and reason != "clear":

@@ -75,6 +75,9 @@ def save(user: User, course: Course, kind: str, period: Period | None, student_i
         raise Forbidden() if access.may_read_course(user, course) else NotFound()
     if kind == "period" and period is None or kind != "period" and kind not in kinds_of(course):
         raise NotFound()
+    closed = rules.year_closed_refusal(course)
+    if closed:
+        raise RegisterError(closed)
     if not course.attested:
         raise RegisterError(_("This subject is taught without attestation: it takes no marks."))
     span = span_of(course, kind, period)

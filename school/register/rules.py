@@ -11,7 +11,7 @@ from sqlalchemy import exists, or_, select
 
 from school import clock
 from school.extensions import db
-from school.models import Course, EditUnlock
+from school.models import AcademicYear, Course, EditUnlock
 from school.queries import school_settings
 
 
@@ -20,8 +20,22 @@ def _opened(course: Course):
             EditUnlock.until > clock.now())
 
 
+def year_closed_refusal(course: Course) -> str | None:
+    """A closed year's register is read-only for everyone (it is still read and printed). Takes a course or a
+    class (anything with a year_id)."""
+    name = db.session.scalar(select(AcademicYear.name).where(AcademicYear.id == course.year_id,
+                                                             AcademicYear.closed_at.is_not(None)))
+    if name is None:
+        return None
+    return _("The school year %(name)s is closed: its register can be read and printed but no longer changed.",
+             name=name)
+
+
 def edit_window_refusal(course: Course, day: dt.date) -> str | None:
     """None when the day may be edited today; otherwise the translated reason."""
+    closed = year_closed_refusal(course)
+    if closed:
+        return closed
     today = clock.today()
     if day > today:
         return _("This lesson is in the future: nothing can be entered yet.")
@@ -37,6 +51,8 @@ def edit_window_refusal(course: Course, day: dt.date) -> str | None:
 
 def editable_days(course: Course, days: Iterable[dt.date]) -> dict[dt.date, bool]:
     """edit_window_refusal(...) is None for each day, with the opened days read once (the grid's columns)."""
+    if year_closed_refusal(course):
+        return dict.fromkeys(days, False)
     today, window = clock.today(), school_settings().edit_window_days
     unlocks = db.session.execute(select(EditUnlock.first_day, EditUnlock.last_day).where(*_opened(course))).all()
     return {d: d <= today and ((today - d).days <= window or any(a <= d <= b for a, b in unlocks)) for d in days}

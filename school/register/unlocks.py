@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from school import access, audit, clock
 from school.extensions import db
 from school.models import EditUnlock, SchoolClass, User
+from school.register import rules
 from school.register.errors import NotFound, RegisterError
 
 
@@ -23,8 +24,12 @@ def open_days(user: User, class_id: int, first: dt.date, last: dt.date, until: d
     closes = dt.datetime.combine(until, dt.time(23, 59, 59))
     if closes <= now:
         raise RegisterError(_("The days must stay open until a later date."))
-    if db.session.get(SchoolClass, class_id) is None:
+    school_class = db.session.get(SchoolClass, class_id)
+    if school_class is None:
         raise NotFound()
+    closed = rules.year_closed_refusal(school_class)
+    if closed:
+        raise RegisterError(closed)
     unlock = EditUnlock(class_id=class_id, first_day=first, last_day=last, opened_by=user.id, opened_at=now,
                         until=closes, reason=reason.strip()[:300])
     db.session.add(unlock)
