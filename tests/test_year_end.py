@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from school.extensions import db
 from school.models import (AcademicYear, Attendance, Course, EditUnlock, Enrolment, Lesson, Period, PeriodMark,
                            SchoolClass, Student, Person, User)
-from school.register import attendance, finals, lessons, marks, rules, unlocks
+from school.register import attendance, changes, finals, lessons, marks, rules, timetable, unlocks
 from school.register.errors import RegisterError
 from school.yearend import service
 
@@ -143,12 +143,16 @@ def test_closing_locks_every_kind_of_write(app, auth, ids, monkeypatch):
             "year mark": lambda: finals.save(teacher, math5, "year", None, ids["emil"], "5", 1),
             "exam mark": lambda: finals.save(teacher, math6, "exam", None, ids["lenur"], "5", pm.version),
             "reason": lambda: attendance.set_reason(teacher, db.session.get(Attendance, ids["absence"]), "ill", 1),
-            "lessons from the timetable": lambda: lessons.create_from_timetable(teacher, math5, q2.first_day,
-                                                                               q2.last_day),
+            "lessons from the timetable": lambda: timetable.generate(admin, ids["year_id"]),
+            "a slot of the timetable": lambda: timetable.place(admin, timetable.Draft(
+                math5, 3, 4, valid_from=dt.date(2027, 1, 12))),
+            "an extra lesson": lambda: changes.add_extra(admin, math5, dt.date(2026, 12, 2), 4, "Отработка"),
+            "a cancelled lesson": lambda: changes.cancel(admin, lesson, "Карантин", lesson.version),
+            "a substitute": lambda: lessons.set_substitute(admin, lesson, ids["users"]["teacher2"], "Больничный"),
+
             "opened days": lambda: unlocks.open_days(admin, ids["class5"], dt.date(2026, 12, 1),
                                                      dt.date(2026, 12, 1), dt.date(2027, 7, 1), "more"),
         }
-        assert lessons.missing_lessons(math5, q2.first_day, q2.last_day)  # the timetable would add some
         lessons_before = db.session.scalar(select(func.count()).select_from(Lesson))
         for kind, write in writes.items():
             with pytest.raises(RegisterError, match=CLOSED):
@@ -168,9 +172,10 @@ def test_closing_locks_every_kind_of_write(app, auth, ids, monkeypatch):
     r = auth.post(f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/students/{ids['emil']}",
                   {"value": "5", "version": "1"}, page=f"/journal/courses/{ids['math5']}")
     assert r.status_code == 422 and CLOSED in r.get_data(as_text=True)
-    r = auth.post(f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/lessons",
-                  page=f"/journal/courses/{ids['math5']}")
-    assert r.status_code == 422
+    auth.logout()
+    auth.login("admin")
+    r = auth.post(f"/admin/changes/lessons/{ids['lesson']}/cancel", {"reason": "Карантин", "version": "1"})
+    assert r.status_code == 422 and CLOSED in r.get_data(as_text=True)
     with app.app_context():
         assert finals.find(ids["math5"], "period", ids["q2"], ids["emil"]).code == "4"
         assert db.session.scalar(select(func.count()).select_from(Lesson)) == lessons_before

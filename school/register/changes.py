@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from school import access, audit, clock
 from school.extensions import db
-from school.models import (AcademicYear, Attendance, Course, Holiday, Lesson, LessonChange, Mark, Period, User)
+from school.models import (Attendance, Course, Holiday, Lesson, LessonChange, Mark, Period, User)
+from school.register import rules
 from school.register.errors import Conflict, NotFound, RegisterError
 from school.register.timetable import NUMBERS, course_label
 
@@ -23,9 +24,9 @@ def _check(actor: User, lesson_or_course) -> None:
     if not access.may_assign_substitutes(actor):
         raise NotFound()
     course = lesson_or_course if isinstance(lesson_or_course, Course) else lesson_or_course.course
-    year = db.session.get(AcademicYear, course.year_id)
-    if year.closed_at is not None:
-        raise RegisterError(_("The school year is closed: its lessons can no longer change."))
+    closed = rules.year_closed_refusal(course)
+    if closed:
+        raise RegisterError(closed)
 
 
 def _reason(reason: str | None) -> str:

@@ -29,7 +29,7 @@ def update_lesson(user: User, lesson: Lesson, changes: dict, version: int) -> Le
     # A coming lesson's topic, homework and kind of work may be prepared ahead (an announced test shows in the
     # diary); its state, marks and attendance wait for the day.
     ahead = lesson.day > clock.today() and "state" not in changes
-    refusal = None if ahead else rules.edit_window_refusal(course, lesson.day)
+    refusal = rules.year_closed_refusal(course) if ahead else rules.edit_window_refusal(course, lesson.day)
     if refusal:
         raise RegisterError(refusal)
     values: dict = {}
@@ -86,6 +86,9 @@ def set_substitute(user: User, lesson: Lesson, substitute_id: int | None, reason
     (000 Регламент п. 5: a substitution is recorded when the lesson is entered)."""
     if not access.may_assign_substitutes(user):
         raise NotFound()
+    closed = rules.year_closed_refusal(lesson.course)
+    if closed:
+        raise RegisterError(closed)
     if substitute_id == lesson.substitute_id:
         return lesson
     if substitute_id is not None and (substitute_id == lesson.course.teacher_id or substitute_id not in {

@@ -21,6 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from flask import has_request_context
 from flask_babel import gettext as _
@@ -32,6 +33,7 @@ from school.extensions import db
 from school.models import (AcademicYear, Attendance, Course, Holiday, Lesson, LessonChange, Mark, Period, PlanItem,
                            SchoolClass, TimetableSlot, User)
 from school.models.register import WEEKS
+from school.register import rules
 from school.register.calendar import monday
 from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
 
@@ -132,11 +134,12 @@ def _valid(draft: Draft) -> None:
         raise RegisterError(_("The room is too long: at most %(n)d characters.", n=20))
     if draft.joint is not None and len(draft.joint) > 40:
         raise RegisterError(_("The joint lesson's key is too long: at most %(n)d characters.", n=40))
+    closed = rules.year_closed_refusal(draft.course)
+    if closed:
+        raise RegisterError(closed)
     year = db.session.get(AcademicYear, draft.course.year_id)
     if not (year.first_day <= draft.valid_from <= year.last_day):
         raise RegisterError(_("The date the change starts from must lie in the school year."))
-    if year.closed_at is not None:
-        raise RegisterError(_("The school year is closed: its timetable can no longer change."))
 
 
 # -- editing the timetable ----------------------------------------------------------------------------------------
@@ -175,9 +178,10 @@ def remove(actor: User | None, slot: TimetableSlot, since: dt.date) -> Regenerat
     by then is deleted."""
     check_actor(actor)
     course = slot.course
+    closed = rules.year_closed_refusal(course)
+    if closed:
+        raise RegisterError(closed)
     year = db.session.get(AcademicYear, course.year_id)
-    if year.closed_at is not None:
-        raise RegisterError(_("The school year is closed: its timetable can no longer change."))
     if not (year.first_day <= since <= year.last_day):
         raise RegisterError(_("The date the change starts from must lie in the school year."))
     if slot.valid_to is not None and slot.valid_to < since:
@@ -209,8 +213,9 @@ def generate(actor: User | None, year_id: int, since: dt.date | None = None,
     year = db.session.get(AcademicYear, year_id)
     if year is None:
         raise NotFound()
-    if year.closed_at is not None:
-        raise RegisterError(_("The school year is closed: its lessons can no longer change."))
+    closed = rules.year_closed_refusal(SimpleNamespace(year_id=year.id))
+    if closed:
+        raise RegisterError(closed)
     query = select(Course).where(Course.year_id == year_id)
     if course_ids is not None:
         query = query.where(Course.id.in_(course_ids or [0]))
