@@ -88,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
     from school.statements import bp as statements_bp
+    from school.timetable import bp as timetable_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(journal_bp)
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     imports.init_app(app)  # the import pages and their upload limit
     app.register_blueprint(backups_bp)
+    app.register_blueprint(timetable_bp)
     return app
 
 
