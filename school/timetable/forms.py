@@ -22,8 +22,8 @@ class PlaceForm(FlaskForm):
     course = SelectField(_l("Course"), coerce=int, validators=[InputRequired(message=_l("Choose the course."))])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=20)])
     weeks = SelectField(_l("Weeks"), choices=WEEK_CHOICES, default="every")
-    valid_from = DateField(_l("From"), validators=[InputRequired(message=_l("Give the date the change starts from."))])
-    joint_with = IntegerField(_l("Joint with"), validators=[Optional(), NumberRange(1, MAX_ID)])
+    valid_from = DateField(_l("In force from"), validators=[InputRequired(message=_l("Give the date the change starts from."))])
+    joint_with = IntegerField(_l("Joint lesson with"), validators=[Optional(), NumberRange(1, MAX_ID)])
 
 
 class RemoveForm(FlaskForm):
