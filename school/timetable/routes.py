@@ -18,7 +18,7 @@ from school.queries import current_year_id
 from school.register import changes, timetable
 from school.register.errors import RegisterError
 from school.timetable import service
-from school.timetable.forms import GenerateForm, KeepForm, MoveForm, PlaceForm, RemoveForm
+from school.timetable.forms import WEEK_CHOICES, GenerateForm, KeepForm, MoveForm, PlaceForm, RemoveForm
 
 bp = Blueprint("timetable", __name__, url_prefix="/timetable")
 
@@ -82,7 +82,7 @@ def _class_page(klass: SchoolClass, status: int = 200, failed: tuple[int, int] |
     week = service.class_week(klass, day, saturday)
     editor = access.is_admin(current_user) and year.closed_at is None
     context = dict(klass=klass, year=year, week=week, editor=editor, missing=service.missing(year, klass),
-                   dates=service.weekday_dates(day, week.weekdays), saturday=saturday, failed=failed,
+                   names=service.weekday_names(day, week.weekdays), saturday=saturday, failed=failed,
                    failed_form=form, message=message)
     if editor:
         context.update(_editor_context(klass, day))
@@ -91,10 +91,10 @@ def _class_page(klass: SchoolClass, status: int = 200, failed: tuple[int, int] |
 
 def _editor_context(klass: SchoolClass, day) -> dict:
     courses = service.class_courses(klass)
-    form = PlaceForm(formdata=None, valid_from=service.default_from(klass.year))
-    form.course.choices = [SelectChoice(c.id, service.course_choice(c)) for c in courses]
-    return dict(place_form=form, remove_form=RemoveForm(formdata=None, since=service.default_from(klass.year)),
-                joint_choices=service.joint_choices(klass, day), courses=courses)
+    course_choices = [(c.id, service.course_choice(c)) for c in courses]
+    return dict(valid_from=service.default_from(klass.year), course_options=service.options(course_choices),
+                week_options=service.options((c.value, c.label) for c in WEEK_CHOICES),
+                joint_choices=service.joint_choices(klass, day, courses))
 
 
 @bp.route("/classes/<int:class_id>")
@@ -118,7 +118,7 @@ def _cell(klass: SchoolClass, weekday: int, number: int, status: int = 200, form
     week = service.class_week(klass, day, saturday)
     context = _editor_context(klass, day)
     return render("timetable/_cell_answer.html", "timetable/_cell_answer.html", status=status, klass=klass,
-                  year=klass.year, week=week, dates=service.weekday_dates(day, week.weekdays), wd=weekday, n=number,
+                  year=klass.year, week=week, names=service.weekday_names(day, week.weekdays), wd=weekday, n=number,
                   editor=True, failed_form=form, message=message, note=note, link=bool(result and result.kept),
                   failed=(weekday, number) if form is not None else None, saturday=saturday, **context)
 
@@ -208,13 +208,13 @@ def teacher_week(user_id: int):
     if not service.may_read_teacher(current_user, teacher.id):
         abort(404)
     year = _current_year()
-    week = dates = None
+    week = names = None
     if year is not None:
         day = service.parse_day(request.args.get("day"), year)
         week = service.teacher_week(year, teacher, day)
-        dates = service.weekday_dates(day, week.weekdays)
+        names = service.weekday_names(day, week.weekdays)
     return render("timetable/view.html", title=_("Timetable of %(name)s", name=teacher.person.short_name),
-                  kind="teacher", year=year, week=week, dates=dates, missing=service.missing(year),
+                  kind="teacher", year=year, week=week, names=names, missing=service.missing(year),
                   here=url_for("timetable.teacher_week", user_id=teacher.id))
 
 
@@ -231,7 +231,7 @@ def room_week():
     day = service.parse_day(request.args.get("day"), year)
     week = service.room_week(year, room, day)
     return render("timetable/view.html", title=_("Timetable of room %(room)s", room=room), kind="room", year=year,
-                  week=week, dates=service.weekday_dates(day, week.weekdays), missing=service.missing(year),
+                  week=week, names=service.weekday_names(day, week.weekdays), missing=service.missing(year),
                   here=url_for("timetable.room_week", room=room))
 
 

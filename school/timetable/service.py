@@ -10,15 +10,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
+from markupsafe import Markup
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from school import access, audit, clock
 from school.extensions import db
 from school.i18n import by_subject, current_language, sort_key
-from school.models import (AcademicYear, Attendance, BellTime, Course, Lesson, LessonChange, Mark, SchoolClass,
-                           TimetableSlot, User)
+from school.models import (AcademicYear, Attendance, BellTime, Course, Lesson, LessonChange, Mark, Person, SchoolClass,
+                           Subject, TimetableSlot, User)
 from school.register.errors import NotFound, RegisterError
 from school.register.timetable import check_actor
 
@@ -199,10 +200,11 @@ def room_week(year: AcademicYear, room: str, day: dt.date) -> Week:
     return week(year, day, TimetableSlot.id.in_(ids or [0]))
 
 
-def weekday_dates(day: dt.date, weekdays: list[int]) -> dict[int, dt.date]:
-    """A date of each weekday in the week of `day` (for the weekday's name in the reader's language)."""
+def weekday_names(day: dt.date, weekdays: list[int]) -> dict[int, str]:
+    """Each weekday's name in the reader's language (from a date of that weekday)."""
+    from flask_babel import format_date
     start = day - dt.timedelta(days=day.isoweekday() - 1)
-    return {wd: start + dt.timedelta(days=wd - 1) for wd in weekdays}
+    return {wd: format_date(start + dt.timedelta(days=wd - 1), "EEEE").capitalize() for wd in weekdays}
 
 
 # -- lists for the index and the editor ---------------------------------------------------------------------------------
@@ -247,16 +249,43 @@ def course_choice(course: Course) -> str:
     return f"{label} — {course.teacher.person.short_name}"
 
 
-def joint_choices(klass: SchoolClass, day: dt.date) -> dict[tuple[int, int], list[tuple[int, str]]]:
-    """For each cell, the other classes' lessons at that time (a joint lesson may be made with one of them)."""
+def joint_choices(klass: SchoolClass, day: dt.date, courses: list[Course]) -> dict[tuple[int, int], list[tuple[int, str]]]:
+    """For each cell, the other classes' lessons at that time that may make a joint lesson with one of this class's
+    courses: a lesson of one of its teachers (a subgroup of pupils of two classes), or one of its subjects in a
+    parallel class (two classes' physical education)."""
     out: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
+    if not courses:
+        return out
     lang = current_language()
-    for slot, course in _slots(klass.year_id, day, Course.class_id != klass.id):
-        label = f"{course.subject.name(lang)} ({course.school_class.label}) — {course.teacher.person.short_name}"
-        if slot.weeks != "every":
-            label += " · " + (_("week A") if slot.weeks == "A" else _("week B"))
-        out[(slot.weekday, slot.lesson_number)].append((slot.id, label))
+    subjects = sorted({c.subject_id for c in courses})
+    teachers = sorted({c.teacher_id for c in courses})
+    grade = select(SchoolClass.id).where(SchoolClass.year_id == klass.year_id, SchoolClass.grade == klass.grade)
+    Teacher = aliased(Person)
+    rows = db.session.execute(
+        select(TimetableSlot.id, TimetableSlot.weekday, TimetableSlot.lesson_number, TimetableSlot.weeks,
+               Subject.name_ru, getattr(Subject, f"name_{lang}"), SchoolClass.grade, SchoolClass.letter,
+               Teacher.surname, Teacher.name, Teacher.patronymic)
+        .join(Course, Course.id == TimetableSlot.course_id).join(Subject, Subject.id == Course.subject_id)
+        .join(SchoolClass, SchoolClass.id == Course.class_id).join(User, User.id == Course.teacher_id)
+        .join(Teacher, Teacher.id == User.person_id)
+        .where(Course.year_id == klass.year_id, *_in_force(day), Course.class_id != klass.id,
+               or_(Course.teacher_id.in_(teachers), and_(Course.subject_id.in_(subjects), Course.class_id.in_(grade))))
+        .order_by(TimetableSlot.weekday, TimetableSlot.lesson_number, SchoolClass.grade, SchoolClass.letter)).all()
+    week_names = {"A": _("week A"), "B": _("week B")}
+    for sid, wd, n, weeks, name_ru, name, grade_, letter, surname, first, patronymic in rows:
+        who = f"{surname} {''.join(f'{p[0]}.' for p in (first, patronymic) if p)}".strip()   # Person.short_name
+        label = f"{name or name_ru} ({grade_}-{letter}) — {who}"
+        if weeks != "every":
+            label += " · " + week_names[weeks]
+        out[(wd, n)].append((sid, label))
     return out
+
+
+def options(choices) -> Markup:
+    """<option>s rendered once for every cell's select (the first one chosen)."""
+    return Markup("").join(Markup('<option value="{}"{}>{}</option>').format(value, Markup(" selected") if i == 0
+                                                                              else "", label)
+                           for i, (value, label) in enumerate(choices))
 
 
 # -- joint lessons --------------------------------------------------------------------------------------------------
