@@ -327,8 +327,14 @@ def holdings(lessons: list[Lesson]) -> list[Held]:
 
 
 def orphan_or_404(lesson_id: int, year_id: int) -> Lesson:
-    from school.register.timetable import orphans
+    """A lesson the timetable no longer gives (one of timetable.orphans, checked for this lesson alone: not an
+    extra lesson, and its timetable place is not among the places the timetable gives on that day)."""
+    from school.register.timetable import planned
     lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or lesson.course.year_id != year_id or lesson.id not in {o.id for o in orphans(year_id)}:
+    if lesson is None or lesson.course.year_id != year_id or lesson.extra:
+        raise NotFound()
+    day = lesson.moved_from_day or lesson.day
+    number = lesson.moved_from_number if lesson.moved_from_number is not None else lesson.number
+    if (lesson.course_id, day, number) in planned([lesson.course], day, day):
         raise NotFound()
     return lesson
