@@ -444,3 +444,27 @@ def test_a_half_set_up_school_says_what_is_missing(app, auth, client, ids, monke
     for url in ("/timetable/", "/timetable/orphans", f"/timetable/teachers/{ids['users']['teacher']}"):
         r = client.get(url)
         assert r.status_code == 200 and 'href="/admin/setup"' in r.get_data(as_text=True), url
+
+
+def test_removing_refuses_bad_dates_and_other_classes_slots(app, auth, ids):
+    with app.app_context():
+        slot_id = db.session.scalar(select(TimetableSlot.id).where(TimetableSlot.course_id == ids["math5"]))
+        lessons = len(lessons_of(ids["math5"]))
+    auth.login("admin")
+    url = f"/timetable/classes/{ids['class5']}/remove"
+    page = f"/timetable/classes/{ids['class5']}"
+    r = auth.post(url, {"slot": slot_id, "since": "not a date"}, page=page, headers=HX)
+    assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
+    r = auth.post(url, {"slot": slot_id, "since": "2027-09-01"}, page=page, headers=HX)
+    assert r.status_code == 422 and "в пределах учебного года" in r.get_data(as_text=True)
+    r = auth.post(url, {"slot": "x", "since": TODAY.isoformat()}, page=page)
+    assert r.status_code == 404
+    with app.app_context():
+        slot = db.session.get(TimetableSlot, slot_id)
+        assert slot.valid_to is None and len(lessons_of(ids["math5"])) == lessons
+    # From the year's first day the slot goes altogether, and so do its lessons that hold nothing.
+    r = auth.post(url, {"slot": slot_id, "since": FIRST.isoformat()}, page=page)
+    assert r.status_code == 303 and r.headers["Location"].endswith("#c2-1")
+    with app.app_context():
+        assert db.session.get(TimetableSlot, slot_id) is None
+        assert [les.id for les in lessons_of(ids["math5"])] == [ids["lesson"]]     # the one with attendance stays

@@ -170,14 +170,13 @@ def _refuse(klass: SchoolClass, weekday: int, number: int, form: PlaceForm, mess
 def remove(class_id: int):
     klass = _class(class_id)
     form = RemoveForm()
+    slot = db.session.get(timetable.TimetableSlot, form.slot.data) if form.slot.validate(form) else None
+    if slot is None or slot.course.class_id != klass.id:
+        abort(404)               # another class's slot, or a forged id
+    place_of = (slot.weekday, slot.lesson_number)
     if not form.validate():
-        if form.slot.errors or form.slot.data is None:
-            abort(422)
         message, result, status = _("Give the date the change starts from."), None, 422
     else:
-        slot = db.session.get(timetable.TimetableSlot, form.slot.data)
-        if slot is None or slot.course.class_id != klass.id:
-            abort(404)
         try:
             result = timetable.remove(current_user, slot, form.since.data)
             message, status = None, 200
@@ -186,12 +185,8 @@ def remove(class_id: int):
             if e.status == 404:
                 abort(404)
             message, result, status = e.message, None, e.status
-    slot = db.session.get(timetable.TimetableSlot, form.slot.data)
-    weekday = request.form.get("weekday", type=int)
-    number = request.form.get("number", type=int)
-    if weekday is None or number is None:
-        weekday, number = (slot.weekday, slot.lesson_number) if slot is not None else (None, None)
-    if wants_partial() and weekday is not None and number is not None:
+    weekday, number = place_of
+    if wants_partial():
         return _cell(klass, weekday, number, status, message=message, result=result,
                      note=_summary(result) if result is not None else None)
     flash(message or _summary(result), "error" if message else "ok")
