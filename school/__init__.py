@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.people import bp as people_bp
     from school.statements import bp as statements_bp
     from school.yearend import bp as yearend_bp
+    from school.timetable import bp as timetable_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(journal_bp)
@@ -102,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(backups_bp)
     app.register_blueprint(changes_bp)
     app.register_blueprint(yearend_bp)
+    app.register_blueprint(timetable_bp)
     return app
 
 

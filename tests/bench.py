@@ -55,6 +55,7 @@ BUDGETS = {
     # A class's statements read a constant number of times, whatever the number of its students.
     "statements_class_queries_growth": 0,
     "import_preview_1000_rows_ms": 2000, "import_commit_1000_rows_ms": 5000, "admin_people_list_ms": 50,
+    "lessons_generate_year_s": 10, "timetable_class_page_ms": 250,
 }
 SEEN: dict[str, float] = {}
 
@@ -412,6 +413,7 @@ def main() -> None:
             measure("http_", lambda: OverHttp(port), fixture, versions, 10)
         statements(app, queries)
         admin_people_list(app)
+        timetable_figures(app)
         imports(app)
         with app.app_context():
             db.engine.dispose()
@@ -579,6 +581,37 @@ def admin_people_list(app) -> None:
     rows = len(re.findall(r'href="/admin/people/students/\d+"', page.get_data(as_text=True)))
     assert page.status_code == 200 and rows >= min(total, 200) // 2, (page.status_code, rows, total)
     emit("admin_people_list_ms", statistics.median(timed(lambda: admin.get(url), 50)), "ms")
+
+
+def timetable_figures(app) -> None:
+    """The whole demo school's year of lessons made again from its timetable (the future lessons deleted first,
+    then generated from the year's first day, as after a new timetable), and the administrator's week of a class
+    with its editor (a form in every cell), one page as served."""
+    from sqlalchemy import delete, select
+
+    from school.extensions import db
+    from school.models import AcademicYear, Lesson, SchoolClass
+    from school.register import timetable
+    with app.app_context():
+        year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current.is_(True)))
+        db.session.execute(delete(Lesson).where(Lesson.day > TODAY))
+        db.session.commit()
+        start = time.perf_counter()
+        result = timetable.generate(None, year.id)
+        emit("lessons_generate_year_s", time.perf_counter() - start, "s", created=result.created,
+             removed=result.removed, kept=len(result.kept))
+        assert result.created > 1000, result.created
+        klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_id == year.id)
+                                  .order_by(SchoolClass.grade.desc(), SchoolClass.letter).limit(1))
+        class_id = klass.id
+    admin = app.test_client()
+    html = admin.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    url = f"/timetable/classes/{class_id}"
+    page = admin.get(url)
+    assert page.status_code == 200 and page.get_data(as_text=True).count('class="add"') >= 25, page.status_code
+    emit("timetable_class_page_ms", statistics.median(timed(lambda: admin.get(url), 20)), "ms")
 
 
 def imports(app) -> None:

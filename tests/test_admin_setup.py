@@ -270,8 +270,8 @@ def test_the_checklist_links_only_to_screens_that_exist(app, auth, client):
     html = client.get("/admin").get_data(as_text=True)
     assert 'href="/admin/setup/year"' in html and 'href="/admin/setup/work-kinds"' in html
     assert "Расписание звонков" in html
-    # The timetable's screen comes with another issue: named as missing, not linked.
-    assert "Расписания нет. <span" in html and "задаётся на экране, который ещё появится" in html
+    # The timetable's screen (issue 10): named as missing and linked.
+    assert "Расписания нет." in html and 'href="/timetable/"' in html
 
 
 def test_a_set_up_school_goes_home(auth, client):

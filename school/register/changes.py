@@ -15,7 +15,7 @@ from school.extensions import db
 from school.models import (Attendance, Course, Holiday, Lesson, LessonChange, Mark, Period, User)
 from school.register import rules
 from school.register.errors import Conflict, NotFound, RegisterError
-from school.register.timetable import NUMBERS, course_label
+from school.register.timetable import NUMBERS, course_label, planned
 
 REASON_MAX = 300
 
@@ -106,8 +106,13 @@ def move(actor: User, lesson: Lesson, day: dt.date, number: int, reason: str, ve
         raise RegisterError(refusal)
     from_day, from_number = lesson.day, lesson.number
     values = dict(day=day, number=number)
-    if lesson.moved_from_day is None and not lesson.extra:
-        values.update(moved_from_day=from_day, moved_from_number=from_number)
+    if not lesson.extra:
+        place_day = lesson.moved_from_day or from_day
+        place_number = lesson.moved_from_number if lesson.moved_from_number is not None else from_number
+        if (course.id, place_day, place_number) not in planned([course], place_day, place_day):
+            values.update(extra=True)   # the timetable no longer gives it (an orphan): moved, it is an extra lesson
+        elif lesson.moved_from_day is None:
+            values.update(moved_from_day=from_day, moved_from_number=from_number)
     _cas(lesson, version, **values)
     _log(actor, lesson, "moved", reason, day=day, number=number, from_day=from_day, from_number=from_number)
     audit.record("lesson.move", f"lesson:{lesson.id}", f"{from_day}/{from_number} → {day}/{number}: {reason[:200]}",

@@ -1,0 +1,1 @@
+from school.timetable.routes import bp  # noqa: F401
