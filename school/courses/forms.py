@@ -1,3 +1,4 @@
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +17,11 @@ class HoursField(DecimalField):
     comma in some browsers)."""
     widget = TextInput()
 
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_decimal(self.data, "0.#") if self.data is not None else ""
+
     def process_formdata(self, valuelist):
         super().process_formdata([v.strip().replace(",", ".") if isinstance(v, str) else v for v in valuelist])
 
@@ -24,8 +30,8 @@ class CourseForm(FlaskForm):
     school_class = SelectField(_l("Class"), coerce=int)
     subject = SelectField(_l("Subject"), coerce=int)
     subgroup = SelectField(_l("Subgroup"), coerce=int,
-                           description=_l("Empty: the whole class. A subgroup must belong to the class and the "
-                                          "subject (set the subgroups on the class's page)."))
+                           description=_l("A subgroup must belong to the class and the subject; the subgroups "
+                                          "are set on the class's page."))
     teacher = SelectField(_l("Teacher"), coerce=int)
     hours_per_week = HoursField(_l("Hours per week"), places=1,
                                   validators=[InputRequired(), NumberRange(0.5, 20)],

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from school import MAX_ID, access, audit
 from school.extensions import db
-from school.i18n import current_language, sort_key
+from school.i18n import current_language, sort_key, subgroup_label
 from school.models import (AcademicYear, Attendance, Course, Lesson, Mark, MarkChange, PeriodMark, PeriodMarkChange,
                            Person, SchoolClass, StaffRole, Subgroup, Subject, TimetableSlot, User)
 from school.models.organisation import ASSESSMENT
@@ -336,7 +336,7 @@ def plan_copy(source: AcademicYear, target: AcademicYear) -> CopyPlan:
             if group is None:
                 plan.rows.append(CopyRow(course, SKIPPED, target_class, reason=_(
                     "Class %(label)s has no subgroup %(group)s for this subject: add it on the class's page, "
-                    "then copy again.", label=target_class.label, group=course.subgroup.name)))
+                    "then copy again.", label=target_class.label, group=subgroup_label(course.subgroup.name))))
                 continue
         key = (target_class.id, course.subject_id, group.id if group else None)
         state = PRESENT if key in present else NEW
