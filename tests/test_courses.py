@@ -449,3 +449,22 @@ def test_copy_needs_a_target_with_classes_and_two_different_years(app, admin, cl
 def test_copy_with_one_year_points_to_the_year_setup(admin, client):
     html = client.get("/admin/courses/copy").get_data(as_text=True)
     assert 'href="/admin/setup/year"' in html
+
+
+def test_copy_meeting_a_course_added_meanwhile_writes_nothing(app, admin, ids, next_year, monkeypatch):
+    """Another administrator adds one of the courses between the plan and the write: the unique index refuses it,
+    and none of the others is written either."""
+    plan_copy = service.plan_copy
+
+    def racing(source, target):
+        plan = plan_copy(source, target)
+        rus = db.session.scalar(select(Subject.id).where(Subject.short == "rus"))
+        db.session.add(Course(year_id=target.id, subject_id=rus, teacher_id=ids["users"]["teacher2"],
+                              class_id=next_year["six"], hours_per_week=Decimal(3)))
+        return plan
+    monkeypatch.setattr(service, "plan_copy", racing)
+    before = _courses(app)
+    r = admin.post("/admin/courses/copy", _copy_form(ids, next_year["year"]))
+    assert r.status_code == 422
+    assert _courses(app) == before
+    assert not _actions(app, "course_copied")
