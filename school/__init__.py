@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school import imports
     from school.backups import bp as backups_bp
     from school.changes import bp as changes_bp
+    from school.courses import bp as courses_bp
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
@@ -99,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(ops_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(courses_bp)
     imports.init_app(app)  # the import pages and their upload limit
     app.register_blueprint(backups_bp)
     app.register_blueprint(changes_bp)

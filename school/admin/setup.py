@@ -116,7 +116,7 @@ def checklist() -> list[Item]:
         Item(_("Staff"), staff, staff > 0, ("people.list_staff",), _("There is no staff.")),
         Item(_("Students"), students, students > 0, ("people.list_students",),
              _("No student is enrolled.")),
-        Item(_("Courses"), courses, courses > 0, ("admin.courses", "admin.list_courses"),
+        Item(_("Courses"), courses, courses > 0, ("courses.index",),
              _("The year has no courses.")),
         Item(_("Timetable"), slots, slots > 0, ("timetable.index", "admin.timetable"), _("There is no timetable.")),
     ]
