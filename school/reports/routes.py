@@ -1,0 +1,117 @@
+"""Control reports (DOMAIN.md "Reports"): thin routes over one module per report.
+
+The screen, the print version and the XLSX export render the same rows. The administration sees every class; a
+class teacher their own classes (another class is a 404); teachers and families none."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, request, send_file
+from flask_babel import format_percent
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from school import clock
+from school.access import allow
+from school.htmx import render
+from school.i18n import current_language
+from school.register import calendar
+from school.reports import accumulation, filters, results, timeliness, xlsx
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+READERS = ("admin", "director", "deputy", "class_teacher")
+
+REPORTS = {
+    "timeliness": SimpleNamespace(module=timeliness, title=_l("Timeliness of entries"), description=_l(
+        "Topics, homework, marks and absences entered against the school's deadlines, per teacher and per class.")),
+    "accumulation": SimpleNamespace(module=accumulation, title=_l("Accumulation of marks"), description=_l(
+        "Students with no marks or a single mark per subject; period marks set on too few marks.")),
+    "results": SimpleNamespace(module=results, title=_l("Results for the period"), description=_l(
+        "Progress and quality of each class and of the school, from the period marks.")),
+}
+
+
+def _report(name: str):
+    spec = REPORTS.get(name)
+    if spec is None:
+        abort(404)
+    lang = current_language()
+    f, options, error = filters.parse(request.args, current_user, lang)
+    data = spec.module.compute(f, lang)
+    return SimpleNamespace(name=name, spec=spec, f=f, options=options, error=error, data=data, lang=lang)
+
+
+def _grid_period(periods, scheme: str, day: dt.date):
+    """The period of a scheme holding a day (the grid shows one period)."""
+    return calendar.period_containing([p for p in periods if p.scheme == scheme], day)
+
+
+def percent(value) -> str:
+    return format_percent(value, "#,##0.0%") if value is not None else "—"
+
+
+def period_label(period) -> str:
+    from flask_babel import gettext as _
+
+    return {"quarters": _("quarter %(n)d", n=period.number), "halves": _("half-year %(n)d", n=period.number),
+            "trimesters": _("trimester %(n)d", n=period.number)}.get(period.scheme, str(period.number))
+
+
+def _context(r) -> dict:
+    return dict(r=r, name=r.name, spec=r.spec, f=r.f, options=r.options, error=r.error, data=r.data,
+                grid_period=lambda scheme, day: _grid_period(r.options.periods, scheme, day),
+                describe=describe(r), percent=percent, period_label=period_label, printing=False)
+
+
+def describe(r) -> str:
+    """The filters in words: for the print version's heading and the XLSX's second line."""
+    from flask_babel import format_date
+    from flask_babel import gettext as _
+
+    parts = []
+    if r.f.class_id:
+        parts.append(_("class %(label)s", label=next((c.label for c in r.options.classes if c.id == r.f.class_id),
+                                                     "")))
+    if r.f.subject_id:
+        parts.append(next((s.name(r.lang) for s in r.options.subjects if s.id == r.f.subject_id), ""))
+    if r.f.teacher_id:
+        parts.append(next((filters.person_label(t.surname, t.name, t.patronymic) for t in r.options.teachers
+                           if t.id == r.f.teacher_id), ""))
+    if r.f.period is not None:
+        parts.append(period_label(r.f.period))
+    if r.f.first:
+        parts.append(f"{format_date(r.f.first, 'dd.MM.y')} – {format_date(r.f.last, 'dd.MM.y')}")
+    return " · ".join(p for p in parts if p)
+
+
+@bp.route("/")
+@allow(*READERS)
+def index():
+    return render("reports/index.html", reports=REPORTS)
+
+
+@bp.route("/<report>")
+@allow(*READERS)
+def show(report: str):
+    r = _report(report)
+    return render("reports/page.html", "reports/_body.html", status=422 if r.error else 200, **_context(r))
+
+
+@bp.route("/<report>/print")
+@allow(*READERS)
+def print_report(report: str):
+    r = _report(report)
+    return render("reports/print.html", status=422 if r.error else 200, **dict(_context(r), printing=True))
+
+
+@bp.route("/<report>.xlsx")
+@allow(*READERS)
+def export(report: str):
+    r = _report(report)
+    data = xlsx.workbook(str(r.spec.title), describe(r), r.data.sheets())
+    return send_file(io.BytesIO(data), as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     download_name=f"{report}-{clock.today().isoformat()}.xlsx")
