@@ -64,9 +64,9 @@ class Report:
 
 
 def compute(f: Filters, lang: str) -> Report:
-    report = Report(minimum=minimum_marks())
     if not f.ready:
-        return report
+        return Report(minimum=0)
+    report = Report(minimum=minimum_marks())
     stmt = (select(Course, Person.surname, Person.name, Person.patronymic)
             .join(SchoolClass, SchoolClass.id == Course.class_id).join(User, User.id == Course.teacher_id)
             .join(Person, Person.id == User.person_id)

@@ -15,7 +15,7 @@ from school import access, clock
 from school.extensions import db
 from school.i18n import sort_key
 from school.models import Course, Period, Person, SchoolClass, Subject, User
-from school.queries import current_year_id
+from school.queries import current_year_id, school_settings
 from school.register import calendar
 
 
@@ -113,7 +113,8 @@ def _date(args, name: str) -> dt.date | None:
 
 def parse(args, user, lang: str) -> tuple[Filters, Options, str | None]:
     """The filters from a query string, the choices the form offers, and a translated error (or None)."""
-    year_id = current_year_id()
+    # A school not set up has nothing to report (nor the deadlines and minimum the reports count against).
+    year_id = current_year_id() if school_settings() is not None else None
     classes = visible_classes(user, year_id)
     everything = access.reads_everything(user)
     periods = db.session.scalars(select(Period).where(Period.year_id == year_id)

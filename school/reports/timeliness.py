@@ -120,12 +120,12 @@ def end_of(day: dt.date, days: int) -> dt.datetime:
 
 
 def compute(f: Filters, lang: str) -> Report:
+    if not f.ready:
+        return Report([], [], [], Counts(), dict(topic_days=0, homework_minutes=0, absence_days=0))
     s = school_settings()
     settings = dict(topic_days=s.topic_deadline_days, homework_minutes=s.homework_deadline_minutes,
                     absence_days=s.absence_deadline_days)
     empty = Report([], [], [], Counts(), settings)
-    if not f.ready:
-        return empty
     cols, joins = lesson_columns()
     lessons = db.session.execute(joins(held_lessons(f, *cols, Lesson.topic.is_not(None).label("has_topic"),
                                                     Lesson.topic_entered_at, Lesson.homework.is_not(None)
