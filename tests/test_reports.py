@@ -255,3 +255,59 @@ def test_bad_dates_are_a_clear_422(client, auth):
     auth.login("director")
     r = client.get("/reports/timeliness?from=2026-13-01&to=2026-11-30")
     assert r.status_code == 422 and "2026-13-01" in r.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- the teacher's to-do
+
+@pytest.fixture
+def noon(monkeypatch):
+    """The time of day pinned at noon (the homework deadline is counted in minutes)."""
+    from school import clock
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime.combine(clock.today(), dt.time(12, 0)))
+
+
+def test_todo_lists_what_is_owed_oldest_first(app, client, auth, ids, school, noon):
+    from school.models import User
+    from school.reports.todo import todo
+    with app.app_context():
+        u = ids["users"]
+        test_kind = db.session.scalar(select(WorkKind.id).where(WorkKind.code == "test"))
+        l3 = db.session.get(Lesson, school["l3"])
+        l3.work_kind_id = test_kind  # a test on 17.11, no marks, due 20.11
+        db.session.commit()
+        mine = todo(u["teacher"], ids["year_id"])
+        got = [(i.day.isoformat(), i.missing) for i in mine.lessons]
+        # 17.11: topic, homework and the test's marks; 24.11 (today): the homework, due 9:45; 10.11 and 12.11 are
+        # filled; 18.11 in 6-А is substituted: teacher2 owes its homework, not the course's teacher.
+        assert got == [("2026-11-17", ["topic", "homework", "marks"]), ("2026-11-24", ["homework"])]
+        sub = todo(u["teacher2"], ids["year_id"])
+        assert [(i.day.isoformat(), i.class_label, i.missing) for i in sub.lessons] == [
+            ("2026-11-18", "6-А", ["homework"])]
+        # The class teacher of 5-А: Иванов's absence today (Н, no reason); Шевченко's on 12.11 too.
+        assert [(a.day.isoformat(), a.student) for a in mine.absences] == [
+            ("2026-11-12", "Шевченко Тарас"), ("2026-11-24", "Иванов Иван")]
+        assert todo(u["director"], ids["year_id"]).lessons == []
+        lesson_id = l3.id
+    auth.login("teacher")
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="todo"' in home and f"/journal/lessons/{lesson_id}" in home and "2026-W46" in home
+    # The list empties as the teacher fills the register.
+    with app.app_context():
+        for les in db.session.scalars(select(Lesson).where(Lesson.course_id == ids["math5"])):
+            les.topic, les.homework = les.topic or "Тема", les.homework or "§ 1"
+        for a in db.session.scalars(select(Attendance)):
+            a.reason, a.reason_by, a.reason_at = "ill", ids["users"]["teacher"], at("2026-11-24", "11:00")
+        db.session.add(Mark(lesson_id=lesson_id, student_id=ids["emil"], slot=1, scale="five", code="5",
+                            work_kind_id=test_kind, weight=Decimal(2), author_id=u["teacher"],
+                            created_at=at("2026-11-24", "11:00"), updated_at=at("2026-11-24", "11:00")))
+        db.session.commit()
+        assert not todo(u["teacher"], ids["year_id"])
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="todo"' in home and "todo-link" not in home
+
+
+def test_todo_not_for_families_nor_the_administration(client, auth):
+    for login in ("parent", "student", "director", "secretary"):
+        auth.login(login)
+        assert 'id="todo"' not in client.get("/").get_data(as_text=True), login
+        auth.logout()

@@ -60,8 +60,21 @@ def period_label(period) -> str:
             "trimesters": _("trimester %(n)d", n=period.number)}.get(period.scheme, str(period.number))
 
 
+def _grid_urls():
+    """url_for of the journal's grid, once per course and period (a report links to it from many rows)."""
+    from flask import url_for
+    seen: dict = {}
+
+    def grid_url(course_id: int, period_id: int | None) -> str:
+        key = (course_id, period_id)
+        if key not in seen:
+            seen[key] = url_for("journal.grid", course_id=course_id, period=period_id)
+        return seen[key]
+    return grid_url
+
+
 def _context(r) -> dict:
-    return dict(r=r, name=r.name, spec=r.spec, f=r.f, options=r.options, error=r.error, data=r.data,
+    return dict(grid_url=_grid_urls(), r=r, name=r.name, spec=r.spec, f=r.f, options=r.options, error=r.error, data=r.data,
                 grid_period=lambda scheme, day: _grid_period(r.options.periods, scheme, day),
                 describe=describe(r), percent=percent, period_label=period_label, printing=False)
 

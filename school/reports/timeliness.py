@@ -153,22 +153,35 @@ def compute(f: Filters, lang: str) -> Report:
     total = Counts()
     late: list[Entry] = []
 
+    rows_of: dict[int, tuple[Row, Row]] = {}
+
+    def rows(r) -> tuple[Row, Row]:
+        pair = rows_of.get(r.lesson_id)
+        if pair is None:
+            t = teachers.get(r.teacher_id)
+            if t is None:
+                t = teachers[r.teacher_id] = Row(r.teacher_id, person_label(r.surname, r.name, r.patronymic))
+            c = classes.get(r.class_id)
+            if c is None:
+                c = classes[r.class_id] = Row(r.class_id, class_label(r))
+            pair = rows_of[r.lesson_id] = (t, c)
+        return pair
+
     def count(r, kind: str, due: dt.datetime, entered: dt.datetime | None, student_id: int | None = None):
         if entered is None and now <= due:
             return  # not yet due
-        t = teachers.setdefault(r.teacher_id, Row(r.teacher_id, person_label(r.surname, r.name, r.patronymic)))
-        c = classes.setdefault(r.class_id, Row(r.class_id, class_label(r)))
-        on_time = entered is not None and entered <= due
-        for counts in (t.counts, c.counts, total):
-            if on_time:
+        t, c = rows(r)
+        if entered is not None and entered <= due:
+            for counts in (t.counts, c.counts, total):
                 counts.on_time[kind] += 1
-            elif entered is None:
+            return
+        for counts in (t.counts, c.counts, total):
+            if entered is None:
                 counts.missing += 1
             else:
                 counts.late[kind] += 1
-        if not on_time:
-            late.append(Entry(kind, r.lesson_id, r.course_id, r.day, class_label(r), subject_name(r, lang),
-                              t.label, r.teacher_id, due, entered, r.period_scheme, student_id))
+        late.append(Entry(kind, r.lesson_id, r.course_id, r.day, c.label, subject_name(r, lang), t.label,
+                          r.teacher_id, due, entered, r.period_scheme, student_id))
 
     for r in lessons:
         if not r.has_topic or r.topic_entered_at is not None:  # a topic of unknown time (imported) is not judged
