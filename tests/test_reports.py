@@ -193,6 +193,86 @@ def test_results_thresholds(value, scale, expected):
     assert judge(None, "н/а", scale) == (False, False) and judge(None, "зач", scale) == (True, True)
 
 
+# ---------------------------------------------------------------- report 3: attendance
+
+def test_attendance_numbers(app, client, auth, ids, school):
+    from openpyxl import load_workbook
+
+    from school.reports import attendance
+    with app.app_context():
+        l1 = school["l1"]
+        for student, code in ((ids["emil"], "late"), (ids["other5"][2], "ill")):
+            db.session.add(Attendance(lesson_id=l1, student_id=student, code=code, set_by=ids["users"]["teacher"],
+                                      set_at=at("2026-11-10", "08:30"), version=1))
+        db.session.commit()
+    r = compute(app, attendance)
+    # November (the quarter up to today): Иванов absent today, Шевченко on 12.11, Умерова ill on 10.11; Эмиль late.
+    assert r.months == [dt.date(2026, 11, 1)]
+    nov = r.cells[(ids["class5"], dt.date(2026, 11, 1))]
+    assert (nov.missed, nov.reason, nov.unexcused, nov.late) == (3, 1, 2, 1)
+    assert [label for _cid, label in r.classes] == ["5-А"]
+    assert [(c, s, t.missed, t.reason, t.late) for c, s, t in r.students] == [
+        ("5-А", "Аблаев Эмиль", 0, 0, 1), ("5-А", "Иванов Иван", 1, 0, 0), ("5-А", "Умерова Алие", 1, 1, 0),
+        ("5-А", "Шевченко Тарас", 1, 0, 0)]
+    assert [(x.student, x.topic, x.kind) for x in r.lines if x.student == "Умерова Алие"] == [
+        ("Умерова Алие", "Дроби 1", "ill")]
+    auth.login("director")
+    page = client.get(f"/reports/attendance?class_id={ids['class5']}").get_data(as_text=True)
+    assert '<dd id="a-missed">3</dd>' in page and '<dd id="a-reason">1</dd>' in page and "<svg" in page
+    assert "Дроби 1" in page and f'#c{l1}-{ids["other5"][2]}' in page
+    book = load_workbook(io.BytesIO(client.get(f"/reports/attendance.xlsx?class_id={ids['class5']}").data))
+    assert [c.value for c in book.worksheets[0][4]] == ["5-А", 3, 1, 3, 1, 1]
+    assert isinstance(book.worksheets[2]["C4"].value, dt.datetime)
+
+
+# ---------------------------------------------------------------- report 7: substituted, moved, cancelled
+
+def test_changes_numbers(app, client, auth, ids, school):
+    from school.models import LessonChange
+    from school.reports import changes
+    with app.app_context():
+        sub = db.session.scalar(select(Lesson.id).where(Lesson.course_id == ids["math6"]))
+        for lesson_id, kind, reason in ((school["l1"], "moved", "перенос"), (sub, "substitution", "болезнь")):
+            db.session.add(LessonChange(lesson_id=lesson_id, day=dt.date(2026, 11, 9), kind=kind, reason=reason,
+                                        changed_by=ids["users"]["admin"], changed_at=at("2026-11-09", "10:00")))
+        db.session.commit()
+    r = compute(app, changes)
+    assert dict(r.teachers) == {"Абдураимова Э.": {"substitution": 1, "moved": 1, "cancelled": 1}}
+    assert [(x.day.isoformat(), x.kind, x.substitute, x.reason) for x in r.lines] == [
+        ("2026-11-10", "moved", None, "перенос"), ("2026-11-18", "substitution", "Иванова А.", "болезнь"),
+        ("2026-11-19", "cancelled", None, None)]
+    assert [x.kind for x in compute(app, changes, class_id=ids["class6"]).lines] == ["substitution"]
+    auth.login("director")
+    assert "болезнь" in client.get("/reports/changes/print").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- report 8: mark changes
+
+def test_mark_changes(app, client, auth, ids, school):
+    from openpyxl import load_workbook
+
+    from school.models import MarkChange, PeriodMarkChange
+    from school.reports import mark_changes
+    with app.app_context():
+        db.session.add(MarkChange(lesson_id=school["l2"], student_id=ids["emil"], slot=1, old_code="4", new_code="5",
+                                  changed_by=ids["users"]["teacher"], changed_at=at("2026-11-14", "10:00"),
+                                  reason="ошибка"))
+        db.session.add(PeriodMarkChange(student_id=ids["emil"], course_id=ids["math5"], kind="period",
+                                        period_id=ids["q2"], old_code="3", new_code="4",
+                                        changed_by=ids["users"]["teacher"], changed_at=at("2026-11-20", "09:00")))
+        db.session.commit()
+    r = compute(app, mark_changes)
+    assert [(x.changed_at.isoformat(), x.who, x.student, x.old, x.new) for x in r.lines] == [
+        ("2026-11-20T09:00:00", "Абдураимова Э.", "Аблаев Эмиль", "3", "4"),
+        ("2026-11-14T10:00:00", "Абдураимова Э.", "Аблаев Эмиль", "4", "5")]
+    assert len(compute(app, mark_changes, **{"from": "2026-11-15", "to": "2026-11-30"}).lines) == 1
+    auth.login("admin")
+    page = client.get("/reports/mark_changes").get_data(as_text=True)
+    assert "ошибка" in page and f'#c{school["l2"]}-{ids["emil"]}' in page
+    sheet = load_workbook(io.BytesIO(client.get("/reports/mark_changes.xlsx").data)).worksheets[0]
+    assert sheet["A4"].value == dt.datetime(2026, 11, 20, 9, 0) and [sheet["G5"].value, sheet["H5"].value] == ["4", "5"]
+
+
 # ---------------------------------------------------------------- screen, print, XLSX
 
 def test_screen_print_and_xlsx_agree(app, client, auth, ids, school):
@@ -234,7 +314,7 @@ def test_htmx_answers_the_report_alone(client, auth, school):
     assert 'hx-push-url="true"' in full and 'method="get"' in full
 
 
-@pytest.mark.parametrize("report", ["timeliness", "accumulation", "results"])
+@pytest.mark.parametrize("report", ["timeliness", "accumulation", "results", "attendance", "changes", "mark_changes"])
 def test_access(client, auth, ids, report):
     for login, status in (("director", 200), ("admin", 200), ("secretary", 403), ("parent", 403),
                           ("student", 403)):

@@ -18,7 +18,7 @@ from school.access import allow
 from school.htmx import render
 from school.i18n import current_language
 from school.register import calendar
-from school.reports import accumulation, filters, results, timeliness, xlsx
+from school.reports import accumulation, attendance, changes, filters, mark_changes, results, timeliness, xlsx
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -31,6 +31,12 @@ REPORTS = {
         "Students with no marks or a single mark per subject; period marks set on too few marks.")),
     "results": SimpleNamespace(module=results, title=_l("Results for the period"), description=_l(
         "Progress and quality of each class and of the school, from the period marks.")),
+    "attendance": SimpleNamespace(module=attendance, title=_l("Attendance by class and month"), description=_l(
+        "Lessons missed and, of them, for a reason; per student the lessons missed with their topics.")),
+    "changes": SimpleNamespace(module=changes, title=_l("Substituted, moved and cancelled lessons"), description=_l(
+        "Every change of the timetable's lessons with its reason, and the count per teacher.")),
+    "mark_changes": SimpleNamespace(module=mark_changes, title=_l("Mark changes"), description=_l(
+        "Who changed which mark when: the old and the new value.")),
 }
 
 
