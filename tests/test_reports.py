@@ -225,6 +225,44 @@ def test_attendance_numbers(app, client, auth, ids, school):
     assert isinstance(book.worksheets[2]["C4"].value, dt.datetime)
 
 
+# ---------------------------------------------------------------- report 4: unsatisfactory marks
+
+def test_unsatisfactory_marks(app, client, auth, ids, school):
+    from openpyxl import load_workbook
+
+    from school.reports import unsatisfactory
+    with app.app_context():
+        answer = db.session.scalar(select(WorkKind.id).where(WorkKind.code == "answer"))
+        for student, code in ((ids["other5"][2], "2"), (ids["other5"][2], "3")):
+            db.session.add(Mark(lesson_id=school["l1"], student_id=student, slot=int(code) - 1, scale="five",
+                                code=code, work_kind_id=answer, weight=Decimal(1), author_id=ids["users"]["teacher"],
+                                created_at=at("2026-11-10", "10:00"), updated_at=at("2026-11-10", "10:00")))
+        db.session.commit()
+    r = compute(app, unsatisfactory)
+    assert [(x.student, x.topic, x.code) for x in r.lines] == [("Умерова Алие", "Дроби 1", "2")]
+    assert r.students == [("5-А", "Умерова Алие", 1)]
+    auth.login("director")
+    assert f'#c{school["l1"]}-{ids["other5"][2]}' in client.get("/reports/unsatisfactory").get_data(as_text=True)
+    sheet = load_workbook(io.BytesIO(client.get("/reports/unsatisfactory.xlsx").data)).worksheets[1]
+    assert [c.value for c in sheet[4]][4:6] == ["Дроби 1", 2]
+
+
+# ---------------------------------------------------------------- report 6: completion of the curriculum
+
+def test_curriculum(app, client, auth, ids, school):
+    from school.models import PlanItem
+    from school.reports import curriculum
+    with app.app_context():
+        db.session.add_all([PlanItem(course_id=ids["math5"], position=1, topic="Дроби", hours=30),
+                            PlanItem(course_id=ids["math5"], position=2, topic="Уравнения", hours=40)])
+        db.session.commit()
+    rows = {r.course_id: (r.plan_hours, r.scheduled, r.due, r.held, r.cancelled) for r in compute(app, curriculum).rows}
+    # 5-А maths in quarter 2: 10, 12, 17, 19 (cancelled), 24 (today), 26 (ahead) November.
+    assert rows == {ids["math5"]: (70, 6, 5, 4, 1), ids["math6"]: (0, 1, 1, 1, 0), ids["rus5"]: (0, 0, 0, 0, 0)}
+    auth.login("director")
+    assert "80,0" in client.get("/reports/curriculum").get_data(as_text=True)
+
+
 # ---------------------------------------------------------------- report 7: substituted, moved, cancelled
 
 def test_changes_numbers(app, client, auth, ids, school):
@@ -314,7 +352,8 @@ def test_htmx_answers_the_report_alone(client, auth, school):
     assert 'hx-push-url="true"' in full and 'method="get"' in full
 
 
-@pytest.mark.parametrize("report", ["timeliness", "accumulation", "results", "attendance", "changes", "mark_changes"])
+@pytest.mark.parametrize("report", ["timeliness", "accumulation", "results", "attendance",
+                                    "unsatisfactory", "curriculum", "changes", "mark_changes"])
 def test_access(client, auth, ids, report):
     for login, status in (("director", 200), ("admin", 200), ("secretary", 403), ("parent", 403),
                           ("student", 403)):

@@ -18,7 +18,8 @@ from school.access import allow
 from school.htmx import render
 from school.i18n import current_language
 from school.register import calendar
-from school.reports import accumulation, attendance, changes, filters, mark_changes, results, timeliness, xlsx
+from school.reports import (accumulation, attendance, changes, curriculum, filters, mark_changes, results, timeliness,
+                            unsatisfactory, xlsx)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -33,6 +34,10 @@ REPORTS = {
         "Progress and quality of each class and of the school, from the period marks.")),
     "attendance": SimpleNamespace(module=attendance, title=_l("Attendance by class and month"), description=_l(
         "Lessons missed and, of them, for a reason; per student the lessons missed with their topics.")),
+    "unsatisfactory": SimpleNamespace(module=unsatisfactory, title=_l("Unsatisfactory marks"), description=_l(
+        "Marks below satisfactory per student, with the topics they were given on.")),
+    "curriculum": SimpleNamespace(module=curriculum, title=_l("Completion of the curriculum"), description=_l(
+        "Planned hours against the lessons held, per course.")),
     "changes": SimpleNamespace(module=changes, title=_l("Substituted, moved and cancelled lessons"), description=_l(
         "Every change of the timetable's lessons with its reason, and the count per teacher.")),
     "mark_changes": SimpleNamespace(module=mark_changes, title=_l("Mark changes"), description=_l(
