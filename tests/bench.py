@@ -57,7 +57,9 @@ BUDGETS = {
     "import_preview_1000_rows_ms": 2000, "import_commit_1000_rows_ms": 5000, "admin_people_list_ms": 50,
     # Control reports (issue 11): each for the whole demo school and the current period, the largest one's XLSX.
     "report_timeliness_ms": 500, "report_accumulation_ms": 500, "report_results_ms": 500,
-    "report_timeliness_xlsx_ms": 2000,
+    "report_attendance_ms": 500, "report_unsatisfactory_ms": 500, "report_curriculum_ms": 500,
+    "report_changes_ms": 500, "report_mark_changes_ms": 500,
+    "report_timeliness_xlsx_ms": 2000, "director_page_ms": 200,
     # The timeliness report reads a constant number of times, whatever the number of students (a class or the school).
     "report_timeliness_queries_growth": 0,
 }
@@ -588,7 +590,7 @@ def admin_people_list(app) -> None:
 
 
 def reports(app, queries: Statements) -> None:
-    """The control reports as the director opens them: the whole demo school and the current period (the default),
+    """The control reports and the director's page (/reports/overview) as the director opens them: the whole demo school and the current period (the default),
     median of 10; the XLSX of the timeliness report (the largest: a row per late entry). The statements the
     timeliness report runs for the whole school and for one class (the demo's 5-А): `report_timeliness_queries`,
     and their difference `report_timeliness_queries_growth`."""
@@ -604,10 +606,13 @@ def reports(app, queries: Statements) -> None:
     html = director.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     director.post("/login", data={"username": "director", "password": "demo", "csrf_token": token})
-    for name in ("timeliness", "accumulation", "results"):
+    for name in ("timeliness", "accumulation", "results", "attendance", "unsatisfactory", "curriculum", "changes",
+                 "mark_changes"):
         url = f"/reports/{name}"
         assert director.get(url).status_code == 200, url
         emit(f"report_{name}_ms", statistics.median(timed(lambda: director.get(url), 10)), "ms")
+    assert director.get("/reports/overview").status_code == 200
+    emit("director_page_ms", statistics.median(timed(lambda: director.get("/reports/overview"), 10)), "ms")
     assert director.get("/reports/timeliness.xlsx").status_code == 200
     emit("report_timeliness_xlsx_ms", statistics.median(timed(lambda: director.get("/reports/timeliness.xlsx"), 3)),
          "ms")

@@ -45,6 +45,7 @@ class ClassRow:
     none: int = 0
     one: int = 0
     few: int = 0   # period marks on fewer marks than the minimum
+    missing: int = 0   # (course, student) pairs still without a period mark of the chosen period
 
 
 @dataclass
@@ -101,6 +102,8 @@ def compute(f: Filters, lang: str) -> Report:
                 continue
             n = counts.get((course.id, student_id), 0)
             mark = period_marks.get((course.id, student_id))
+            if f.period is not None and mark is None:
+                row.missing += 1
             if n > 1 and (mark is None or n >= report.minimum):
                 continue
             line = Line(klass.label, subject_name(course.subject, lang), person_label(surname, name, patronymic),

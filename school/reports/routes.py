@@ -12,13 +12,14 @@ from flask import Blueprint, abort, request, send_file
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from school import clock
-from school.access import allow
+from school.access import ADMINISTRATION, allow
 from school.htmx import render
 from school.i18n import current_language
 from school.register import calendar
-from school.reports import (accumulation, attendance, changes, curriculum, filters, mark_changes, results, timeliness,
+from school.reports import (accumulation, attendance, changes, curriculum, director, filters, mark_changes, results, timeliness,
                             unsatisfactory, xlsx)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -115,6 +116,16 @@ def describe(r) -> str:
 @allow(*READERS)
 def index():
     return render("reports/index.html", reports=REPORTS)
+
+
+@bp.route("/overview")
+@allow(*ADMINISTRATION)
+def overview():
+    """The director's page: the school at a glance for the current period, and what needs attention first."""
+    lang = current_language()
+    f, options, _error = filters.parse(MultiDict(), current_user, lang)
+    return render("reports/overview.html", f=f, options=options, period_label=period_label, percent=percent,
+                  **director.overview(f, lang))
 
 
 @bp.route("/<report>")
