@@ -448,7 +448,7 @@ def test_director_page(app, client, auth, ids, school, monkeypatch):
     assert 'class="todo-link" href="/reports/accumulation' not in page
     monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 12, 20))
     near = client.get("/reports/overview").get_data(as_text=True)
-    assert f'class="todo-link" href="/reports/accumulation?period_id={ids['q2']}&amp;class_id={ids['class5']}">5-А' in near
+    assert f'class="todo-link" href="/reports/accumulation?period_id={ids["q2"]}&amp;class_id={ids["class5"]}">5-А' in near
     auth.logout()
     for login, status in (("teacher", 403), ("parent", 403), ("admin", 200)):
         auth.login(login)
