@@ -103,9 +103,7 @@ class Report:
         ]
 
 
-def kind_label(kind: str, missing: bool = False) -> str:
-    if missing:
-        return _("topic missing")
+def kind_label(kind: str) -> str:
     return {"topic": _("topic"), "homework": _("homework"), "mark": _("mark"), "absence": _("absence")}[kind]
 
 
