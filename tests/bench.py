@@ -590,8 +590,8 @@ def admin_people_list(app) -> None:
 
 
 def reports(app, queries: Statements) -> None:
-    """The control reports and the director's page (/reports/overview) as the director opens them: the whole demo school and the current period (the default),
-    median of 10; the XLSX of the timeliness report (the largest: a row per late entry). The statements the
+    """The control reports and the director's page (/reports/overview) as the director opens them: the whole demo
+    school and the current period (the default), median of 10; the XLSX of the timeliness report (the largest: a row per late entry). The statements the
     timeliness report runs for the whole school and for one class (the demo's 5-А): `report_timeliness_queries`,
     and their difference `report_timeliness_queries_growth`."""
     from flask import request

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from school.extensions import db
-from school.models import Attendance, Lesson, Mark, PeriodMark, Period, Student, WorkKind
+from school.models import Attendance, Lesson, Mark, PeriodMark, Student, WorkKind
 from tests import factory
 
 T = dt.datetime
@@ -448,7 +448,8 @@ def test_director_page(app, client, auth, ids, school, monkeypatch):
     assert 'class="todo-link" href="/reports/accumulation' not in page
     monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 12, 20))
     near = client.get("/reports/overview").get_data(as_text=True)
-    assert f'class="todo-link" href="/reports/accumulation?period_id={ids["q2"]}&amp;class_id={ids["class5"]}">5-А' in near
+    link = f'/reports/accumulation?period_id={ids["q2"]}&amp;class_id={ids["class5"]}'
+    assert f'class="todo-link" href="{link}">5-А' in near
     auth.logout()
     for login, status in (("teacher", 403), ("parent", 403), ("admin", 200)):
         auth.login(login)

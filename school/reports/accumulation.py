@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from school.extensions import db
-from school.models import Course, Lesson, Mark, PeriodMark, Person, ScaleValue, SchoolClass, Subject, User
+from school.models import Course, Lesson, Mark, PeriodMark, Person, ScaleValue, SchoolClass, User
 from school.register.finals import minimum_marks
 from school.reports.common import Sheet, held_lessons, subject_name
 from school.reports.filters import Filters, person_label

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from school.extensions import db
 from school.models import Attendance, Lesson, Person, Student

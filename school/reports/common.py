@@ -30,8 +30,8 @@ def lesson_columns():
     owner = aliased(User)
     owner_person = aliased(Person)
     return ([Lesson.id.label("lesson_id"), Lesson.day, Lesson.number, Lesson.course_id, Course.class_id,
-             Course.subject_id, SchoolClass.grade, SchoolClass.letter, SchoolClass.period_scheme, Subject.name_ru, Subject.name_uk,
-             Subject.name_crh, responsible().label("teacher_id"), owner_person.surname, owner_person.name,
+             Course.subject_id, SchoolClass.grade, SchoolClass.letter, SchoolClass.period_scheme, Subject.name_ru,
+             Subject.name_uk, Subject.name_crh, responsible().label("teacher_id"), owner_person.surname, owner_person.name,
              owner_person.patronymic],
             lambda stmt: stmt.join(SchoolClass, SchoolClass.id == Course.class_id)
             .join(Subject, Subject.id == Course.subject_id)

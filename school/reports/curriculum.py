@@ -67,8 +67,8 @@ def compute(f: Filters, lang: str) -> Report:
     if f.teacher_id is not None:
         stmt = stmt.where(Course.teacher_id == f.teacher_id)
     for course, surname, name, patronymic, scheduled, due_n, held, cancelled, hours in db.session.execute(stmt):
-        report.rows.append(Row(course.id, course.school_class.label + (f" ({course.subgroup.name})" if course.subgroup_id
-                                                                        else ""),
+        label = course.school_class.label + (f" ({course.subgroup.name})" if course.subgroup_id else "")
+        report.rows.append(Row(course.id, label,
                                subject_name(course.subject, lang), person_label(surname, name, patronymic),
                                float(course.hours_per_week), int(hours or 0), int(scheduled or 0), int(due_n or 0),
                                int(held or 0), int(cancelled or 0)))

@@ -8,8 +8,9 @@ import datetime as dt
 import io
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, request, send_file
-from flask_babel import format_percent
+from flask import Blueprint, abort, request, send_file, url_for
+from flask_babel import format_date, format_percent
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -19,8 +20,8 @@ from school.access import ADMINISTRATION, allow
 from school.htmx import render
 from school.i18n import current_language
 from school.register import calendar
-from school.reports import (accumulation, attendance, changes, curriculum, director, filters, mark_changes, results, timeliness,
-                            unsatisfactory, xlsx)
+from school.reports import (accumulation, attendance, changes, curriculum, director, filters, mark_changes, results,
+                            timeliness, unsatisfactory, xlsx)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -66,15 +67,12 @@ def percent(value) -> str:
 
 
 def period_label(period) -> str:
-    from flask_babel import gettext as _
-
     return {"quarters": _("quarter %(n)d", n=period.number), "halves": _("half-year %(n)d", n=period.number),
             "trimesters": _("trimester %(n)d", n=period.number)}.get(period.scheme, str(period.number))
 
 
 def _grid_urls():
     """url_for of the journal's grid, once per course and period (a report links to it from many rows)."""
-    from flask import url_for
     seen: dict = {}
 
     def grid_url(course_id: int, period_id: int | None) -> str:
@@ -86,16 +84,13 @@ def _grid_urls():
 
 
 def _context(r) -> dict:
-    return dict(grid_url=_grid_urls(), r=r, name=r.name, spec=r.spec, f=r.f, options=r.options, error=r.error, data=r.data,
+    return dict(grid_url=_grid_urls(), name=r.name, spec=r.spec, f=r.f, options=r.options, error=r.error, data=r.data,
                 grid_period=lambda scheme, day: _grid_period(r.options.periods, scheme, day),
                 describe=describe(r), percent=percent, period_label=period_label, printing=False)
 
 
 def describe(r) -> str:
     """The filters in words: for the print version's heading and the XLSX's second line."""
-    from flask_babel import format_date
-    from flask_babel import gettext as _
-
     parts = []
     if r.f.class_id:
         parts.append(_("class %(label)s", label=next((c.label for c in r.options.classes if c.id == r.f.class_id),

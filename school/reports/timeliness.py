@@ -9,7 +9,6 @@ Six queries, whatever the number of lessons, marks or students."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
 from school.extensions import db
 from school.models import Lesson, Mark, Person, ScaleValue, Student, WorkKind
@@ -43,8 +43,8 @@ class Report:
                       [list(s) for s in self.students]),
                 Sheet(_("Marks"), [_("Class"), _("Student"), _("Date"), _("Subject"), _("Topic"), _("Mark"),
                                    _("Kind of work")],
-                      [[x.class_label, x.student, x.day, x.subject, x.topic, int(x.code) if x.code.isdigit() else x.code,
-                        x.work_kind] for x in self.lines])]
+                      [[x.class_label, x.student, x.day, x.subject, x.topic,
+                        int(x.code) if x.code.isdigit() else x.code, x.work_kind] for x in self.lines])]
 
 
 def compute(f: Filters, lang: str) -> Report:
