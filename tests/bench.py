@@ -58,7 +58,7 @@ BUDGETS = {
     # Control reports (issue 11): each for the whole demo school and the current period, the largest one's XLSX.
     "report_timeliness_ms": 500, "report_accumulation_ms": 500, "report_results_ms": 500,
     "report_attendance_ms": 500, "report_unsatisfactory_ms": 500, "report_curriculum_ms": 500,
-    "report_changes_ms": 500, "report_mark_changes_ms": 500,
+    "report_changes_ms": 500, "report_mark_changes_ms": 500, "report_activity_ms": 500,
     "report_timeliness_xlsx_ms": 2000, "director_page_ms": 200,
     # The timeliness report reads a constant number of times, whatever the number of students (a class or the school).
     "report_timeliness_queries_growth": 0,
@@ -607,7 +607,7 @@ def reports(app, queries: Statements) -> None:
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     director.post("/login", data={"username": "director", "password": "demo", "csrf_token": token})
     for name in ("timeliness", "accumulation", "results", "attendance", "unsatisfactory", "curriculum", "changes",
-                 "mark_changes"):
+                 "mark_changes", "activity"):
         url = f"/reports/{name}"
         assert director.get(url).status_code == 200, url
         emit(f"report_{name}_ms", statistics.median(timed(lambda: director.get(url), 10)), "ms")

@@ -311,6 +311,42 @@ def test_mark_changes(app, client, auth, ids, school):
     assert sheet["A4"].value == dt.datetime(2026, 11, 20, 9, 0) and [sheet["G5"].value, sheet["H5"].value] == ["4", "5"]
 
 
+# ---------------------------------------------------------------- report 9: user activity, diary visits
+
+def test_activity(app, client, auth, ids, school):
+    from openpyxl import load_workbook
+
+    from school.models import AuditEvent, DiaryView
+    from school.reports import activity
+    u = ids["users"]
+    with app.app_context():
+        for user, when in (("director", "2026-11-10"), ("parent", "2026-11-11"), ("parent", "2026-11-12"),
+                           ("student", "2026-11-12"), ("parent", "2026-10-20")):  # October: another period
+            db.session.add(AuditEvent(user_id=u[user], action="login", at=at(when, "08:00")))
+        db.session.add(AuditEvent(user_id=u["parent"], action="logout", at=at("2026-11-12", "09:00")))
+        week = dt.date(2026, 11, 9)
+        for user, student, ack in (("parent", ids["emil"], True), ("parent", ids["lenur"], False),
+                                   ("student", ids["emil"], False)):
+            db.session.add(DiaryView(user_id=u[user], student_id=student, week_start=week,
+                                     viewed_at=at("2026-11-12", "19:00"),
+                                     acknowledged_at=at("2026-11-12", "19:01") if ack else None))
+        db.session.commit()
+    r = compute(app, activity)
+    assert [(m.first.isoformat(), m.logins, {k: len(v) for k, v in m.users.items()}) for m in r.months] == [
+        ("2026-11-01", {"staff": 1, "parent": 2, "student": 1}, {"staff": 1, "parent": 1, "student": 1})]
+    visits = {c.label: (c.students, c.parent_visits, c.student_visits, c.acknowledged, c.families_seen)
+              for c in r.classes}
+    assert visits == {"1-А": (1, 0, 0, 0, 0), "5-А": (4, 1, 1, 1, 1), "6-А": (2, 1, 0, 0, 1)}
+    auth.login("director")
+    sheets = load_workbook(io.BytesIO(client.get("/reports/activity.xlsx").data)).worksheets
+    assert [c.value for c in sheets[0][4]][1:] == [2, 2, 1, 1, 1, 1]  # the director's own login of this test too
+    auth.logout()
+    auth.login("teacher")  # a class teacher: their class's visits, not the school's logins
+    page = client.get("/reports/activity").get_data(as_text=True)
+    assert 'id="act-months"' not in page and f'id="act-{ids["class5"]}"' in page
+    assert f'id="act-{ids["class6"]}"' not in page
+
+
 # ---------------------------------------------------------------- screen, print, XLSX
 
 def test_screen_print_and_xlsx_agree(app, client, auth, ids, school):
@@ -353,7 +389,7 @@ def test_htmx_answers_the_report_alone(client, auth, school):
 
 
 @pytest.mark.parametrize("report", ["timeliness", "accumulation", "results", "attendance",
-                                    "unsatisfactory", "curriculum", "changes", "mark_changes"])
+                                    "unsatisfactory", "curriculum", "changes", "mark_changes", "activity"])
 def test_access(client, auth, ids, report):
     for login, status in (("director", 200), ("admin", 200), ("secretary", 403), ("parent", 403),
                           ("student", 403)):

@@ -16,7 +16,7 @@ from tests.test_touch_targets import PHONE, TABLET, _all_big, _login
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("DEFTER_SHOTS") or Path(__file__).resolve().parent.parent / "screenshots")
 REPORTS = ("timeliness", "accumulation", "results", "attendance", "unsatisfactory", "curriculum", "changes",
-           "mark_changes")
+           "mark_changes", "activity")
 
 
 @pytest.mark.parametrize("lang", ["ru", "uk", "crh"])

@@ -20,8 +20,8 @@ from school.access import ADMINISTRATION, allow
 from school.htmx import render
 from school.i18n import current_language
 from school.register import calendar
-from school.reports import (accumulation, attendance, changes, curriculum, director, filters, mark_changes, results,
-                            timeliness, unsatisfactory, xlsx)
+from school.reports import (accumulation, activity, attendance, changes, curriculum, director, filters, mark_changes,
+                            results, timeliness, unsatisfactory, xlsx)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -40,6 +40,8 @@ REPORTS = {
         "Marks below satisfactory per student, with the topics they were given on.")),
     "curriculum": SimpleNamespace(module=curriculum, title=_l("Completion of the curriculum"), description=_l(
         "Planned hours against the lessons held, per course.")),
+    "activity": SimpleNamespace(module=activity, title=_l("User activity and diary visits"), description=_l(
+        "Logins per month; parents' and students' diary visits and acknowledgements per class.")),
     "changes": SimpleNamespace(module=changes, title=_l("Substituted, moved and cancelled lessons"), description=_l(
         "Every change of the timetable's lessons with its reason, and the count per teacher.")),
     "mark_changes": SimpleNamespace(module=mark_changes, title=_l("Mark changes"), description=_l(
