@@ -57,6 +57,8 @@ def test_the_teachers_todo_on_a_phone(live_server, browser, school):  # noqa: F8
     for i in range(links.count()):  # the to-do's own links (the rest of the home page is not this test's)
         box = links.nth(i).bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44, links.nth(i).inner_text()
+    # The to-do scrolls inside its card rather than widening the page.
+    assert page.evaluate("document.querySelector('#todo').getBoundingClientRect().right <= window.innerWidth")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "todo-phone.png"), full_page=True)
     context.close()
