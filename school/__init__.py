@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.main import bp as main_bp
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
+    from school.reports import bp as reports_bp
     from school.statements import bp as statements_bp
     from school.yearend import bp as yearend_bp
     from school.timetable import bp as timetable_bp
@@ -101,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(people_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(reports_bp)
     imports.init_app(app)  # the import pages and their upload limit
     app.register_blueprint(backups_bp)
     app.register_blueprint(changes_bp)

@@ -56,6 +56,13 @@ BUDGETS = {
     "statements_class_queries_growth": 0,
     "import_preview_1000_rows_ms": 2000, "import_commit_1000_rows_ms": 5000, "admin_people_list_ms": 50,
     "lessons_generate_year_s": 10, "timetable_class_page_ms": 250,
+    # Control reports (issue 11): each for the whole demo school and the current period, the largest one's XLSX.
+    "report_timeliness_ms": 500, "report_accumulation_ms": 500, "report_results_ms": 500,
+    "report_attendance_ms": 500, "report_unsatisfactory_ms": 500, "report_curriculum_ms": 500,
+    "report_changes_ms": 500, "report_mark_changes_ms": 500, "report_activity_ms": 500,
+    "report_timeliness_xlsx_ms": 2000, "director_page_ms": 200,
+    # The timeliness report reads a constant number of times, whatever the number of students (a class or the school).
+    "report_timeliness_queries_growth": 0,
 }
 SEEN: dict[str, float] = {}
 
@@ -414,6 +421,7 @@ def main() -> None:
         statements(app, queries)
         admin_people_list(app)
         timetable_figures(app)
+        reports(app, queries)
         imports(app)
         with app.app_context():
             db.engine.dispose()
@@ -612,6 +620,47 @@ def timetable_figures(app) -> None:
     page = admin.get(url)
     assert page.status_code == 200 and page.get_data(as_text=True).count('class="add"') >= 25, page.status_code
     emit("timetable_class_page_ms", statistics.median(timed(lambda: admin.get(url), 20)), "ms")
+def reports(app, queries: Statements) -> None:
+    """The control reports and the director's page (/reports/overview) as the director opens them: the whole demo
+    school and the current period (the default), median of 10; the XLSX of the timeliness report (the largest: a row per late entry). The statements the
+    timeliness report runs for the whole school and for one class (the demo's 5-А): `report_timeliness_queries`,
+    and their difference `report_timeliness_queries_growth`."""
+    from flask import request
+    from flask_login import login_user
+    from sqlalchemy import select
+
+    from school.extensions import db
+    from school.models import SchoolClass, User
+    from school.reports import filters, timeliness
+
+    director = app.test_client()
+    html = director.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    director.post("/login", data={"username": "director", "password": "demo", "csrf_token": token})
+    for name in ("timeliness", "accumulation", "results", "attendance", "unsatisfactory", "curriculum", "changes",
+                 "mark_changes", "activity"):
+        url = f"/reports/{name}"
+        assert director.get(url).status_code == 200, url
+        emit(f"report_{name}_ms", statistics.median(timed(lambda: director.get(url), 10)), "ms")
+    assert director.get("/reports/overview").status_code == 200
+    emit("director_page_ms", statistics.median(timed(lambda: director.get("/reports/overview"), 10)), "ms")
+    assert director.get("/reports/timeliness.xlsx").status_code == 200
+    emit("report_timeliness_xlsx_ms", statistics.median(timed(lambda: director.get("/reports/timeliness.xlsx"), 3)),
+         "ms")
+
+    def count(**args) -> int:
+        with app.test_request_context(query_string=args):
+            user = db.session.scalar(select(User).where(User.username == "director"))
+            login_user(user)
+            f, _options, _error = filters.parse(request.args, user, "ru")
+            timeliness.compute(f, "ru")  # the school's settings are cached by the first call
+            return queries.of(lambda: timeliness.compute(f, "ru"))
+
+    with app.app_context():
+        five = db.session.scalar(select(SchoolClass.id).where(SchoolClass.grade == 5, SchoolClass.letter == "А"))
+    school, one = count(), count(class_id=str(five))
+    emit("report_timeliness_queries", school, "statements")
+    emit("report_timeliness_queries_growth", school - one, "statements")
 
 
 def imports(app) -> None:

@@ -42,6 +42,7 @@ def sample_args(ids) -> dict:
         "guardianship_id": 1,
         "person_id": 1,
         "year_id": ids["year_id"],
+        "report": "timeliness",
     }
 
 

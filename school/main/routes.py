@@ -9,6 +9,7 @@ from school.admin.setup import first_run_pending
 from school.htmx import render
 from school.main import queries
 from school.queries import current_year_id
+from school.reports.todo import todo
 
 bp = Blueprint("main", __name__)
 
@@ -30,6 +31,8 @@ def home():
     context = dict(day=day, roles=roles)
     if "teacher" in roles:
         context["today_lessons"] = queries.teacher_day(current_user.id, day)
+    if roles & {"teacher", "class_teacher"}:
+        context["todo"] = todo(current_user.id, current_year_id())
     if "parent" in roles:
         context["children"] = queries.children_of(current_user.person_id, day)
     if "student" in roles and current_user.person.student:

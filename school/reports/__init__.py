@@ -1,0 +1,1 @@
+from school.reports.routes import bp  # noqa: F401

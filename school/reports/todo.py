@@ -1,0 +1,100 @@
+"""The teacher's to-do (issue 11): what a teacher still owes the register, oldest first.
+
+Their lessons — their courses' lessons nobody substitutes, and the lessons they substitute — held up to today in
+the current year, whose topic is missing past the topic deadline, whose homework is missing past the homework
+deadline (classes given homework: not grade 1, not before the class's marks_from — 001 п. 3.9), or whose test
+(a kind of work that is a test) has no mark past its kind's mark deadline. Attendance has no "taken" record to
+miss: a lesson without absences is a lesson where everyone came. A class teacher also sees the absences (Н) of
+their classes still without a reason. Three queries."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, exists, or_, select
+
+from school import clock
+from school.extensions import db
+from school.models import Attendance, BellTime, Course, Lesson, Mark, Person, SchoolClass, Student, Subject, WorkKind
+from school.queries import school_settings
+from school.register import calendar
+from school.reports.timeliness import end_of
+
+
+@dataclass
+class Item:
+    lesson_id: int
+    course_id: int
+    day: dt.date
+    class_label: str
+    subject: Subject
+    missing: list[str] = field(default_factory=list)   # "topic", "homework", "marks"
+
+
+@dataclass
+class Absence:
+    attendance_id: int
+    class_id: int
+    day: dt.date
+    class_label: str
+    subject: Subject
+    student: str
+
+    @property
+    def week(self) -> str:
+        return calendar.iso_week(self.day)
+
+
+@dataclass
+class ToDo:
+    lessons: list[Item] = field(default_factory=list)
+    absences: list[Absence] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.lessons or self.absences)
+
+
+def todo(user_id: int, year_id: int | None) -> ToDo:
+    out = ToDo()
+    s = school_settings()
+    if year_id is None or s is None:
+        return out
+    now, today = clock.now(), clock.today()
+    has_marks = exists().where(Mark.lesson_id == Lesson.id)
+    rows = db.session.execute(
+        select(Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.topic.is_(None).label("no_topic"),
+               Lesson.homework.is_(None).label("no_homework"), SchoolClass.grade, SchoolClass.letter,
+               SchoolClass.marks_from, Subject, WorkKind.is_test, WorkKind.mark_deadline_days,
+               has_marks.label("has_marks"))
+        .join(Course, Course.id == Lesson.course_id).join(SchoolClass, SchoolClass.id == Course.class_id)
+        .join(Subject, Subject.id == Course.subject_id).outerjoin(WorkKind, WorkKind.id == Lesson.work_kind_id)
+        .where(Course.year_id == year_id, Lesson.state == "held", Lesson.day <= today,
+               or_(and_(Course.teacher_id == user_id, Lesson.substitute_id.is_(None)), Lesson.substitute_id == user_id),
+               or_(Lesson.topic.is_(None), Lesson.homework.is_(None), and_(WorkKind.is_test.is_(True), ~has_marks)))
+        .order_by(Lesson.day, Lesson.number)).all()
+    bells = dict(db.session.execute(select(BellTime.number, BellTime.ends)).all()) if rows else {}
+    for r in rows:
+        missing = []
+        if r.no_topic and now > end_of(r.day, s.topic_deadline_days):
+            missing.append("topic")
+        ends = bells.get(r.number)
+        homework_due = (dt.datetime.combine(r.day, ends) if ends else end_of(r.day, 0)) + dt.timedelta(
+            minutes=s.homework_deadline_minutes)
+        if r.no_homework and r.marks_from is not None and r.day >= r.marks_from and now > homework_due:
+            missing.append("homework")
+        if r.is_test and not r.has_marks and now > end_of(r.day, r.mark_deadline_days):
+            missing.append("marks")
+        if missing:
+            out.lessons.append(Item(r.id, r.course_id, r.day, f"{r.grade}-{r.letter}", r.Subject, missing))
+    for r in db.session.execute(
+            select(Attendance.id, Course.class_id, Lesson.day, SchoolClass.grade, SchoolClass.letter, Subject,
+                   Person.surname, Person.name)
+            .join(Lesson, Lesson.id == Attendance.lesson_id).join(Course, Course.id == Lesson.course_id)
+            .join(SchoolClass, SchoolClass.id == Course.class_id).join(Subject, Subject.id == Course.subject_id)
+            .join(Student, Student.id == Attendance.student_id).join(Person, Person.id == Student.person_id)
+            .where(SchoolClass.class_teacher_id == user_id, SchoolClass.year_id == year_id,
+                   Attendance.code == "absent", Attendance.reason.is_(None), Lesson.day <= today)
+            .order_by(Lesson.day, Lesson.number, Person.surname, Person.name)):
+        out.absences.append(Absence(r.id, r.class_id, r.day, f"{r.grade}-{r.letter}", r.Subject,
+                                    f"{r.surname} {r.name}"))
+    return out
