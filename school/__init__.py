@@ -87,10 +87,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.main import bp as main_bp
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
+    from school.plan import bp as plan_bp
     from school.statements import bp as statements_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(plan_bp)
     app.register_blueprint(statements_bp)
     app.register_blueprint(diary_bp)
     app.register_blueprint(ops_bp)

@@ -41,6 +41,7 @@ def sample_args(ids) -> dict:
         "subgroup_id": 1,  # need not exist: roles are checked before the lookup
         "guardianship_id": 1,
         "person_id": 1,
+        "item_id": 1,  # a plan row need not exist: roles are checked before the lookup
     }
 
 
