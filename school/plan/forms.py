@@ -14,15 +14,15 @@ STORED_NAME = r"[0-9a-f]{64}\.(xlsx|ods|csv)"
 class RowForm(FlaskForm):
     """One row of the plan as it is edited in place (prefix "row": the add form below the table has its own)."""
     topic = TextAreaField(_l("Topic"), validators=[DataRequired(_l("Enter the topic.")), Length(max=TOPIC_MAX)],
-                          render_kw={"rows": 2, "maxlength": TOPIC_MAX})
+                          render_kw={"rows": 3, "maxlength": TOPIC_MAX})
     hours = IntegerField(_l("Hours"), validators=[InputRequired(_l("Enter the hours.")), NumberRange(1, HOURS_MAX)],
                          render_kw={"min": 1, "max": HOURS_MAX, "inputmode": "numeric"})
 
 
 class AddForm(RowForm):
-    position = IntegerField(_l("№ (empty: after the last row)"),
-                            validators=[Optional(), NumberRange(1, POSITION_MAX)],
-                            render_kw={"min": 1, "max": POSITION_MAX, "inputmode": "numeric"})
+    position = IntegerField(_l("№"), validators=[Optional(), NumberRange(1, POSITION_MAX)],
+                            render_kw={"min": 1, "max": POSITION_MAX, "inputmode": "numeric",
+                                       "placeholder": _l("at the end")})
 
 
 class MoveForm(FlaskForm):
