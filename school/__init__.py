@@ -92,13 +92,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(journal_bp)
-    app.register_blueprint(plan_bp)
     app.register_blueprint(statements_bp)
     app.register_blueprint(diary_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(admin_bp)
     imports.init_app(app)  # the import pages and their upload limit
+    app.register_blueprint(plan_bp)  # after the imports: its upload takes their limit
     app.register_blueprint(backups_bp)
     return app
 

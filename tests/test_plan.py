@@ -157,9 +157,16 @@ def test_a_file_that_is_not_what_it_claims_is_refused(app, auth, ids):
     auth.login("teacher")
     r = upload(auth, ids["math5"], "plan.xlsx", csv_bytes(ROWS))
     assert r.status_code == 422
-    assert "не является файлом XLSX" in r.get_data(as_text=True) or "XLSX" in r.get_data(as_text=True)
+    assert ("Файл не то, чем назван: его имя оканчивается на .xlsx, но содержимое — не файл XLSX."
+            in r.get_data(as_text=True))
     r = upload(auth, ids["math5"], "plan.pdf", b"%PDF-1.4")
-    assert r.status_code == 422
+    assert r.status_code == 422 and "Импортировать можно только файлы XLSX, ODS и CSV" in r.get_data(as_text=True)
+    assert stored(app, ids["math5"]) == []
+    # A confirm of a file that is not kept (never uploaded, or written and removed): upload it again.
+    r = auth.post(PLAN_URL.format(ids["math5"]) + "/import/confirm", {"file": "0" * 64 + ".xlsx", "name": "x.xlsx"})
+    assert r.status_code == 410 and "загрузите его снова" in r.get_data(as_text=True)
+    r = auth.client.get(PLAN_URL.format(ids["math5"]) + "/import?file=../../etc/passwd")
+    assert r.status_code == 410
     assert stored(app, ids["math5"]) == []
 
 

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from school import access, audit, clock
 from school.extensions import db
@@ -27,7 +28,7 @@ from school.forms import CONTROL_CHARACTERS
 from school.models import Course, Holiday, Lesson, PlanItem
 from school.models.register import TOPIC_MAX
 from school.register import calendar
-from school.register.errors import Forbidden, NotFound, RegisterError
+from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
 
 OPERATOR = "operator"      # the command line: `flask school import plan`
 HOURS_MAX = 1000           # more than a year of daily lessons: a typo, not a topic
@@ -181,9 +182,17 @@ def replace(actor, course: Course, rows: list[Row]) -> Diff:
                      f"removed={len(result.removed)} hours={sum(r.hours for r in rows)}", user_id=_user_id(actor))
         db.session.commit()
         return result
+    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
+        db.session.rollback()
+        raise _conflict() from None
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _conflict() -> Conflict:
+    return Conflict(_("Someone else changed this plan in the meantime. The current plan is shown; do it again if "
+                      "it is still needed."))
 
 
 def _user_id(actor) -> int | None:
@@ -235,6 +244,9 @@ def add_item(actor, course: Course, topic: str | None, hours, position=None) -> 
                      user_id=_user_id(actor))
         db.session.commit()
         return item
+    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
+        db.session.rollback()
+        raise _conflict() from None
     except BaseException:
         db.session.rollback()
         raise
@@ -249,7 +261,11 @@ def update_item(actor, item: PlanItem, topic: str | None, hours) -> PlanItem:
                      f"{item.position}: {item.hours} → {hours} · {item.topic[:100]} → {topic[:100]}",
                      user_id=_user_id(actor))
         item.topic, item.hours = topic, hours
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            raise _conflict() from None
     return item
 
 
@@ -265,6 +281,9 @@ def delete_item(actor, item: PlanItem) -> None:
         _shift(course.id, position + 1, -1)
         db.session.commit()
         db.session.expire_all()
+    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
+        db.session.rollback()
+        raise _conflict() from None
     except BaseException:
         db.session.rollback()
         raise
@@ -289,6 +308,9 @@ def move_item(actor, item: PlanItem, direction: str) -> None:
                                .execution_options(synchronize_session=False))
         db.session.commit()
         db.session.expire_all()
+    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
+        db.session.rollback()
+        raise _conflict() from None
     except BaseException:
         db.session.rollback()
         raise
