@@ -214,7 +214,7 @@ def _preview_page(course: Course, file: str, name: str, status: int = 200, error
     preview = read_plan_file(_stored_rows(file), plan_service.items(course.id))
     check = plan_service.hours_check(course, [])
     return render("plan/import.html", status=status, course=course, preview=preview, file=file, name=name,
-                  error=error, lessons=check.lessons, form=None, confirm=ConfirmForm(formdata=None))
+                  error=error, lessons=check.lessons, form=None)
 
 
 @bp.route("/courses/<int:course_id>/plan/import")
