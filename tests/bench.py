@@ -641,7 +641,7 @@ def plan_import(app) -> None:
     admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
     page = admin.get(f"/journal/courses/{course_id}/plan/import").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    r = admin.post(f"/journal/courses/{course_id}/plan/import", data={
+    r = admin.post(f"/journal/courses/{course_id}/plan/import/upload", data={
         "csrf_token": token, "file": (io.BytesIO(xlsx(rows)), "plan.xlsx")}, content_type="multipart/form-data")
     assert r.status_code == 303, r.status_code
     url = r.headers["Location"]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from school.extensions import db
 from school.models import AuditEvent, Course, Lesson, PlanItem, User
-from school.register import lessons as lesson_service, plan
+from school.register import plan
 from school.register.errors import Forbidden, NotFound, RegisterError
 from tests.imports_files import csv_bytes, ods, xlsx
 
@@ -32,7 +32,7 @@ def put_plan(app, course_id, rows) -> None:
 
 def upload(auth, course_id, name, data, follow=True):
     """Upload a file to the course's import page; the preview page it leads to (or the refusal)."""
-    url = PLAN_URL.format(course_id) + "/import"
+    url = PLAN_URL.format(course_id) + "/import/upload"
     r = auth.post(url, {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
     if r.status_code != 303 or not follow:
         return r
@@ -283,16 +283,21 @@ def test_the_domain_checks_the_writer_itself(app, ids):
 # ------------------------------------------------------------------------------------------------ the hours
 
 def _year_of_lessons(app, ids) -> list[dt.date]:
-    """Every Tuesday lesson of math5's timetable in its two quarters, one (13 October) cancelled."""
+    """math5's Tuesday lessons (its timetable slot) on every school day of its two quarters, 13 October cancelled.
+    Made here, whoever made the course's lessons before (the test school may hold some or all of them already)."""
+    holidays = (dt.date(2026, 10, 25), dt.date(2026, 11, 4))
+    quarters = ((dt.date(2026, 9, 1), dt.date(2026, 10, 24)), (dt.date(2026, 11, 5), dt.date(2026, 12, 28)))
+    days = [first + dt.timedelta(days=n) for first, last in quarters for n in range((last - first).days + 1)]
+    days = [d for d in days if d.isoweekday() == 2 and not holidays[0] <= d <= holidays[1]]
     with app.app_context():
-        course = db.session.get(Course, ids["math5"])
-        days = lesson_service.timetabled_days(course, dt.date(2026, 12, 28))
-        existing = {(les.day, les.number) for les in db.session.scalars(select(Lesson).where(
-            Lesson.course_id == course.id))}
-        db.session.add_all(Lesson(course_id=course.id, day=d, number=n, state="cancelled" if d == dt.date(
-            2026, 10, 13) else "held") for d, n, _ in days if (d, n) not in existing)
+        existing = {les.day: les for les in db.session.scalars(select(Lesson).where(
+            Lesson.course_id == ids["math5"], Lesson.number == 1))}
+        for day in days:
+            lesson = existing.get(day) or Lesson(course_id=ids["math5"], day=day, number=1)
+            lesson.state = "cancelled" if day == dt.date(2026, 10, 13) else "held"
+            db.session.add(lesson)
         db.session.commit()
-        return [d for d, _n, _p in days]
+    return days
 
 
 def test_the_hours_check_number_by_number(app, auth, ids):
@@ -332,8 +337,8 @@ def test_the_hours_check_number_by_number(app, auth, ids):
 
 
 def test_a_course_without_lessons_or_plan_says_what_is_missing(app, auth, ids):
-    auth.login("teacher")
-    r = auth.client.get(PLAN_URL.format(ids["math6"]))
+    auth.login("teacher2")                      # rus5 has no place in the timetable: no lessons
+    r = auth.client.get(PLAN_URL.format(ids["rus5"]))
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "План пуст" in html
@@ -409,3 +414,16 @@ def test_the_grid_links_to_the_plan(app, auth, ids):
     auth.login("teacher")
     html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
     assert f'href="/journal/courses/{ids["math5"]}/plan"' in html
+
+
+def test_a_write_that_meets_another_is_a_conflict_not_a_500(app, auth, ids):
+    """Two writes of the same plan at once collide on UNIQUE (course, position): the second gets 409 and the plan
+    as it is. Made here with a row parked where a move parks its row (position -1), as a concurrent move would."""
+    put_plan(app, ids["math5"], [(1, "Дроби", 2), (2, "Проценты", 3), (-1, "Чужое перемещение", 1)])
+    with app.app_context():
+        second = next(i.id for i in plan.items(ids["math5"]) if i.position == 2)
+    auth.login("teacher")
+    r = auth.post(PLAN_URL.format(ids["math5"]) + f"/items/{second}/move", {"direction": "up"})
+    assert r.status_code == 409
+    assert "Кто-то другой тем временем изменил этот план." in r.get_data(as_text=True)
+    assert stored(app, ids["math5"])[1:] == [(1, "Дроби", 2), (2, "Проценты", 3)]

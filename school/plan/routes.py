@@ -239,7 +239,8 @@ def _forget_old_uploads() -> None:
             pass
 
 
-@bp.route("/courses/<int:course_id>/plan/import", methods=["POST"])
+# Its own path: a POST to the GET page's path with an id past the integers would be a 405, not a 404 (werkzeug).
+@bp.route("/courses/<int:course_id>/plan/import/upload", methods=["POST"])
 @allow(*WRITERS)
 @max_content_length(5 * 1024 * 1024 + UPLOAD_MARGIN)
 def upload(course_id: int):
