@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
     from school.reports import bp as reports_bp
+    from school.plan import bp as plan_bp
     from school.statements import bp as statements_bp
     from school.yearend import bp as yearend_bp
     from school.timetable import bp as timetable_bp
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(courses_bp)
     app.register_blueprint(reports_bp)
     imports.init_app(app)  # the import pages and their upload limit
+    app.register_blueprint(plan_bp)  # after the imports: its upload takes their limit
     app.register_blueprint(backups_bp)
     app.register_blueprint(changes_bp)
     app.register_blueprint(yearend_bp)

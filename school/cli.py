@@ -441,6 +441,70 @@ def _import_command(kind: str) -> None:
 
 for _kind in ("people", "staff", "classes"):
     _import_command(_kind)
+
+
+@import_cli.command("plan", help=_l("The thematic plan of a course (№, topic, hours), which the file's rows replace "
+                                    "as a whole."))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@option("--course", "course_id", type=int, required=True,
+        help=_l("The course's number (as in the address of its register: /journal/courses/NUMBER)."))
+@option("--confirm", is_flag=True, help=_l("Write the rows (without it only the preview is printed)."))
+def import_plan(file: Path, course_id: int, confirm: bool) -> None:
+    from school import MAX_ID
+    from school.imports import readers
+    from school.imports.course_plan import read
+    from school.models import Course
+    from school.register import plan as plan_service
+    from school.register.errors import RegisterError
+
+    course = db.session.get(Course, course_id) if 0 < course_id <= MAX_ID else None
+    if course is None:
+        raise click.ClickException(_("There is no course number %(id)s.", id=course_id))
+    try:
+        with open(file, "rb") as f:
+            data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+    except OSError as e:
+        raise click.ClickException(_("The file cannot be opened: %(reason)s", reason=e.strerror or str(e)))
+    try:
+        rows = readers.read_rows(file.name, data)
+    except readers.FileRefused as e:
+        raise click.ClickException(str(e)) from None
+    preview = read(rows, plan_service.items(course.id))
+    names = {"new": _("new"), "changed": _("changed"), "unchanged": _("unchanged"), "error": _("error")}
+    for problem in preview.problems:
+        click.echo(_("Error: %(problem)s", problem=problem))
+    if preview.ignored_columns:
+        click.echo(_("These columns are not read: %(columns)s.", columns=", ".join(preview.ignored_columns)))
+    for row in preview.rows_errors_first():
+        click.echo(_("Row %(row)s: %(label)s — %(outcome)s", row=row.number,
+                     label=f"№ {row.position if row.position is not None else '—'} · {row.topic or '—'} · "
+                           f"{row.hours if row.hours is not None else '—'}", outcome=names[row.outcome]))
+        for problem in row.problems:
+            click.echo("    " + problem)
+    for item in preview.removed:
+        click.echo(_("Removed: № %(position)s · %(topic)s · %(hours)s", position=item.position, topic=item.topic,
+                     hours=item.hours))
+    counts = preview.counts
+    click.echo(_("New: %(new)s, changed: %(changed)s, unchanged: %(unchanged)s, removed: %(removed)s, "
+                 "errors: %(errors)s.", new=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"],
+                 removed=counts["removed"], errors=counts["error"]))
+    check = plan_service.hours_check(course, [])
+    click.echo(ngettext("The file's plan has %(num)d hour.", "The file's plan has %(num)d hours.", preview.hours)
+               + " " + ngettext("The timetable gives %(num)d lesson.", "The timetable gives %(num)d lessons.",
+                                check.lessons))
+    if preview.has_errors:
+        click.echo(_("Nothing was written: correct the rows with errors."), err=True)
+        sys.exit(1)
+    if not confirm:
+        click.echo(_("Nothing was written yet: run the command again with --confirm to write it."))
+        return
+    try:
+        result = plan_service.replace(plan_service.OPERATOR, course, preview.plan_rows())
+    except RegisterError as e:
+        click.echo(e.message, err=True)
+        sys.exit(1)
+    click.echo(_("Nothing changed: the plan already holds what the file holds.") if result.changes_nothing
+               else _("Written."))
 @school_cli.command("backup", help=_l("Back up the database while the app serves into each DEST folder (a folder "
                                       "named with the UTC time: the database, encrypted when BACKUP_AGE_RECIPIENT "
                                       "is set, and a manifest of SHA-256 sums), then keep BACKUP_KEEP_DAILY daily "

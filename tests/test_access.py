@@ -43,6 +43,7 @@ def sample_args(ids) -> dict:
         "person_id": 1,
         "year_id": ids["year_id"],
         "report": "timeliness",
+        "item_id": 1,  # a plan row need not exist: roles are checked before the lookup
     }
 
 
