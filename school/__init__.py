@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
+    from school.notices import bp as notices_bp
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
     from school.statements import bp as statements_bp
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     imports.init_app(app)  # the import pages and their upload limit
     app.register_blueprint(backups_bp)
+    app.register_blueprint(notices_bp)
     return app
 
 
