@@ -119,7 +119,7 @@ def test_the_absence_notice_arrives_once_in_the_familys_language(app, client, id
     assert message["Content-Language"] == "uk"
     assert message.get_content_type() == "multipart/alternative"
     text, html = body(message), body(message, "html")
-    assert "Урок 1, Математика: відсутній(я)" in text and "<img" not in html and "http://school.test/diary/" in html
+    assert "Урок 1, Математика: був(ла) відсутній(я)" in text and "<img" not in html and "http://school.test/diary/" in html
     unsubscribe = re.search(r"http://school\.test(/unsubscribe/\S+)", text)[1]
     assert message["List-Unsubscribe"] == f"<http://school.test{unsubscribe}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -330,7 +330,7 @@ def test_results_are_told_once_within_the_day(app, ids, inbox):
     assert tick(app, EVENING + dt.timedelta(minutes=5))["result"] == 0
     (message,) = inbox.messages
     assert message["Subject"] == "Эмиль Аблаев: новые итоговые отметки"
-    assert "Математика, четверть 2: 5" in body(message)
+    assert "Математика, период 2: 5" in body(message)
 
 
 def test_the_digest_is_the_printed_statement_of_the_same_week(app, ids, inbox):

@@ -71,12 +71,12 @@ def build(row: OutboxMessage) -> EmailMessage:
     # The same notice has the same Message-ID, whatever happens: mail systems may drop a duplicate by it too.
     msg["Message-ID"] = f"<{hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
-    msg["Content-Language"] = row.language
     if row.unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(row.text)
     msg.add_alternative(row.html, subtype="html")
+    msg["Content-Language"] = row.language  # after the parts: setting content drops the Content-* headers
     return msg
 
 
