@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
+    from school.messages import bp as messages_bp
     from school.notices import bp as notices_bp
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     imports.init_app(app)  # the import pages and their upload limit
     app.register_blueprint(backups_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(messages_bp)
     return app
 
 

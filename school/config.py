@@ -104,6 +104,8 @@ def from_environment(instance_path: str) -> dict:
         # A notice the SMTP server would not take is tried again, waiting longer each time, until this many hours
         # after it was queued; then it is failed for the administrator (the outbox page, with a resend).
         "OUTBOX_GIVE_UP_HOURS": int(env("OUTBOX_GIVE_UP_HOURS", 48)),
+        # Messages between families and teachers: how many one sender may write in an hour.
+        "MESSAGES_PER_HOUR": int(env("MESSAGES_PER_HOUR", 30)),
         # The address families open the school at: links in e-mails (unsubscribe, the diary) start with it.
         "PUBLIC_URL": (env("PUBLIC_URL", "").strip() or "http://localhost:5000").rstrip("/"),
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",

@@ -42,7 +42,8 @@ def sample_args(ids) -> dict:
         "guardianship_id": 1,
         "person_id": 1,
         "notice_id": 1,  # an outbox row need not exist: roles are checked before the lookup
-        "token": "not-a-token",  # an unsubscribe link's signed token; a forged one is a 404 page
+        "token": "not-a-token",
+        "thread_id": 1,  # a conversation need not exist: roles are checked before the lookup  # an unsubscribe link's signed token; a forged one is a 404 page
     }
 
 

@@ -62,7 +62,8 @@ def post(client, url, data):
 
 SAMPLES = {"code": "uk", "kind": "year", "course_id": 1, "lesson_id": 1, "student_id": 1, "period_id": 1,
            "class_id": 1, "attendance_id": 1, "user_id": 1, "statement_id": 1, "import_kind": "people",
-           "move": "leave", "notice_id": 1, "token": "not-a-token"}
+           "move": "leave", "notice_id": 1, "token": "not-a-token",
+           "thread_id": 1}
 # Never walked: they end the walker's session.
 SKIP = {"auth.logout"}
 

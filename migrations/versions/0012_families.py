@@ -1,5 +1,6 @@
 """Families informed: the outbox of e-mail notices, the families' choices per kind, the notice tasks' marks,
-school.notice_hour (when the day's absence notices go)
+school.notice_hour (when the day's absence notices go); messages between families and teachers (threads, messages,
+read receipts) and school.students_may_write
 
 Revision ID: 0012_families
 Revises: 0011_absence_deadline
@@ -78,7 +79,58 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outbox_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_state'), ['state'], unique=False)
 
+    op.create_table('message_threads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('student_id', sa.Integer(), nullable=False),
+    sa.Column('teacher_id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('include_student', sa.Boolean(), nullable=False),
+    sa.Column('started_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_message_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('length(topic) <= 200', name=op.f('ck_message_threads_topic_len')),
+    sa.CheckConstraint('length(topic) > 0', name=op.f('ck_message_threads_topic_present')),
+    sa.ForeignKeyConstraint(['started_by'], ['users.id'], name=op.f('fk_message_threads_started_by_users')),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_message_threads_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['teacher_id'], ['users.id'], name=op.f('fk_message_threads_teacher_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_threads'))
+    )
+    with op.batch_alter_table('message_threads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_threads_last_message_at'), ['last_message_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_threads_student_id'), ['student_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_threads_teacher_id'), ['teacher_id'], unique=False)
+
+    op.create_table('messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('length(body) > 0 AND length(body) <= 2000', name=op.f('ck_messages_body_length')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_messages_author_id_users')),
+    sa.ForeignKeyConstraint(['thread_id'], ['message_threads.id'], name=op.f('fk_messages_thread_id_message_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_messages_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_thread_id'), ['thread_id'], unique=False)
+
+    op.create_table('message_reads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_reads_message_id_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_message_reads_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_reads')),
+    sa.UniqueConstraint('message_id', 'user_id', name=op.f('uq_message_reads_message_id_user_id'))
+    )
+    with op.batch_alter_table('message_reads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_reads_user_id'), ['user_id'], unique=False)
+
     with op.batch_alter_table('school', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('students_may_write', sa.Boolean(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('notice_hour', sa.Integer(), server_default='16', nullable=False))
         batch_op.create_check_constraint(op.f('ck_school_notice_hour'), 'notice_hour BETWEEN 0 AND 23')
 
@@ -88,6 +140,24 @@ def downgrade():
     with op.batch_alter_table('school', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_school_notice_hour'), type_='check')
         batch_op.drop_column('notice_hour')
+        batch_op.drop_column('students_may_write')
+
+    with op.batch_alter_table('message_reads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_reads_user_id'))
+
+    op.drop_table('message_reads')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_messages_thread_id'))
+        batch_op.drop_index(batch_op.f('ix_messages_created_at'))
+        batch_op.drop_index(batch_op.f('ix_messages_author_id'))
+
+    op.drop_table('messages')
+    with op.batch_alter_table('message_threads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_threads_teacher_id'))
+        batch_op.drop_index(batch_op.f('ix_message_threads_student_id'))
+        batch_op.drop_index(batch_op.f('ix_message_threads_last_message_at'))
+
+    op.drop_table('message_threads')
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_state'))

@@ -69,3 +69,44 @@ class NoticeMark(Base):
     __table_args__ = (max_length("name", 40),)
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     upto: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+# ---------------------------------------------------------------- messages between families and teachers
+
+MESSAGE_MAX = 2000
+TOPIC_MAX = 200
+
+
+class MessageThread(Base):
+    """A conversation about one student between the student's family (their guardians; the student too when
+    include_student) and one member of staff. Every message is kept: nothing here is ever deleted by a user."""
+    __tablename__ = "message_threads"
+    __table_args__ = (max_length("topic", TOPIC_MAX), CheckConstraint("length(topic) > 0", name="topic_present"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(TOPIC_MAX))
+    include_student: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_message_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (CheckConstraint(f"length(body) > 0 AND length(body) <= {MESSAGE_MAX}", name="body_length"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("message_threads.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class MessageRead(Base):
+    """The read receipt: who opened a message, first when."""
+    __tablename__ = "message_reads"
+    __table_args__ = (UniqueConstraint("message_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    read_at: Mapped[dt.datetime] = mapped_column(DateTime)

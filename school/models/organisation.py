@@ -55,6 +55,8 @@ class School(Base):
     min_marks_for_period: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     # The hour the day's absence notices go to families (after the class teacher could record the reasons).
     notice_hour: Mapped[int] = mapped_column(Integer, default=16, server_default="16")
+    # Students may write to their teachers themselves (the families' messages); they always read what is theirs.
+    students_may_write: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     def name(self, lang: str) -> str:
         return getattr(self, f"name_{lang}", None) or self.name_ru

@@ -131,11 +131,13 @@ def _guardians(student_id: int, kind: str) -> list[Person]:
     return [p for p in people if p.email and "@" in p.email and wants(p.id, kind)]
 
 
-def _queue_for(student: Student, kind: str, key: str, subject, sections) -> int:
-    """One notice per guardian of the student who wants this kind, in the family's statement language."""
+def _queue_for(student: Student, kind: str, key: str, subject, sections, people: list[Person] | None = None,
+               lang: str | None = None, link_url: str | None = None) -> int:
+    """One notice per guardian of the student who wants this kind (or per person given), in the family's
+    statement language (or the language given)."""
     count = 0
-    lang = student.statement_language
-    for person in _guardians(student.id, kind):
+    lang = lang or student.statement_language
+    for person in (_guardians(student.id, kind) if people is None else people):
         link = url_for("notices.unsubscribe", token=unsubscribe_token(person.id, kind), _external=True)
         with force_locale(as_locale(lang)):
             subj = subject()
@@ -143,13 +145,42 @@ def _queue_for(student: Student, kind: str, key: str, subject, sections) -> int:
             school = db.session.get(School, 1)
             args = dict(subject=subj, sections=parts, unsubscribe_url=link, lang=lang,
                         school_label=school.name(lang) if school else _("the school"),
-                        diary_url=url_for("diary.index", _external=True), kind_label=kind_labels()[kind])
+                        diary_url=link_url or url_for("diary.index", _external=True), kind_label=kind_labels()[kind],
+                        link_label=_("Open the conversation") if link_url else _("Open the diary"))
             text = render_template("notices/mail.txt", **args)
             html = render_template("notices/mail.html", **args)
         if outbox.queue(key=f"{key}:{person.id}", kind=kind, to=person.email, language=lang, subject=subj,
                         text=text, html=html, person_id=person.id, student_id=student.id, unsubscribe_url=link):
             count += 1
     return count
+
+
+def message_notices(thread, message) -> int:
+    """A new message: an e-mail to the other side of the thread who want it (in the caller's transaction)."""
+    student = db.session.get(Student, thread.student_id)
+    author = db.session.get(User, message.author_id)
+    if author.id == thread.teacher_id:
+        people, lang = _guardians(student.id, "message"), None
+    else:
+        teacher = db.session.get(User, thread.teacher_id)
+        person = teacher.person
+        wanted = person.email and "@" in person.email and wants(person.id, "message")
+        people, lang = ([person] if wanted else []), teacher.language
+    if not people:
+        return 0
+    name = display_name(student.person)
+    excerpt = " ".join(message.body.split())
+    excerpt = excerpt if len(excerpt) <= 300 else excerpt[:299] + "…"
+
+    def subject():
+        return _("%(student)s: a new message — %(topic)s", student=name, topic=thread.topic)
+
+    def sections():
+        return [Section(_("From %(name)s", name=author.person.full_name), [excerpt])]
+
+    link = url_for("messages.show_thread", thread_id=thread.id, _external=True)
+    return _queue_for(student, "message", f"message:{message.id}", subject, sections, people=people, lang=lang,
+                      link_url=link)
 
 
 def _lesson_subject(lesson: Lesson) -> str:
