@@ -96,7 +96,10 @@ def test_a_teacher_writes_only_to_families_of_students_they_teach(app, client, a
     assert write(auth, ids["emil"]).status_code == 303
     assert client.get(f"/messages/new?student_id={ids['other6']}").status_code == 200
     with app.app_context():
-        first_class = db.session.scalar(select(func.min(User.id)))  # noqa: F841 (any id that is no student of theirs)
+        from school.models import Enrolment
+        first_grader = db.session.scalar(select(Enrolment.student_id).where(Enrolment.class_id == ids["class1"]))
+    assert client.get(f"/messages/new?student_id={first_grader}").status_code == 404
+    assert write(auth, first_grader).status_code == 404
     assert write(auth, 999999).status_code == 404
     auth.logout()
     auth.login("parent")

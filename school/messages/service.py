@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 from sqlalchemy import and_, exists, func, or_, select
 
@@ -113,8 +114,9 @@ def _check_rate(user: User) -> None:
     sent = db.session.scalar(select(func.count(Message.id)).where(Message.author_id == user.id,
                                                                   Message.created_at > since))
     if sent >= limit:
-        raise MessageError(_("You have sent %(num)d messages in the last hour; write again a little later.",
-                             num=sent))
+        raise MessageError(ngettext("You have sent %(num)d message in the last hour; write again a little later.",
+                                    "You have sent %(num)d messages in the last hour; write again a little later.",
+                                    sent))
 
 
 def start(user: User, student: Student, teacher: User | None, topic: str, body: str,
