@@ -370,7 +370,7 @@ def test_a_parent_chooses_the_kinds(app, client, auth, ids):
     person_id = parent_email(app, ids)
     auth.login("parent")
     page = client.get("/notices/").get_data(as_text=True)
-    assert "zarema@example.org" in page and 'name="digest"' in page
+    assert "zarema@example.org" in page and 'name="digest"' in page and 'name="timetable"' not in page
     r = auth.post("/notices/", {"absence": "y", "result": "y", "message": "y"}, page="/notices/")
     assert r.status_code == 303
     with app.app_context():

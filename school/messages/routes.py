@@ -72,8 +72,10 @@ def new_thread():
     family = _family_side()
     form = NewThreadForm()
     teachers = service.teachers_of(student) if family else []
-    form.teacher.choices = [(t.id, t.person.full_name) for t in teachers]
     klass = service.current_class(student.id)
+    form.teacher.choices = [(t.id, _("%(name)s, class teacher", name=t.person.full_name)
+                             if klass is not None and t.id == klass.class_teacher_id else t.person.full_name)
+                            for t in teachers]
     leads = klass is not None and klass.class_teacher_id == current_user.id
     if family:
         del form.include_student, form.whole_class

@@ -10,7 +10,7 @@ from school import audit
 from school.access import allow, get_or_404, public
 from school.extensions import csrf, db
 from school.htmx import render
-from school.models import NOTICE_KINDS, OUTBOX_STATES, OutboxMessage
+from school.models import OUTBOX_STATES, OutboxMessage
 from school.notices import outbox, service
 from school.notices.forms import ButtonForm, PreferencesForm
 
@@ -29,16 +29,17 @@ def _setup(state) -> None:
 @allow("parent")
 def preferences():
     form = PreferencesForm()
+    del form.timetable  # stored for what is to come; offered when the timetable notices are sent
     chosen = service.preferences(current_user.person_id)
     if request.method == "GET":
-        for kind in NOTICE_KINDS:
+        for kind in service.OFFERED_KINDS:
             form[kind].data = chosen[kind]
     elif form.validate_on_submit():
-        service.set_preferences(current_user, {k: bool(form[k].data) for k in NOTICE_KINDS})
+        service.set_preferences(current_user, {k: bool(form[k].data) for k in service.OFFERED_KINDS})
         flash(_("Your choices are saved."), "ok")
         return redirect(url_for("notices.preferences"), 303)
     return render("notices/preferences.html", form=form, email=current_user.person.email,
-                  kinds=service.kind_labels(), status=200 if request.method == "GET" else 422)
+                  kinds={k: v for k, v in service.kind_labels().items() if k in service.OFFERED_KINDS}, status=200 if request.method == "GET" else 422)
 
 
 # ---------------------------------------------------------------- the link in every notice

@@ -29,8 +29,8 @@ from school.register.roster import covers
 
 # A family that never chose is sent these kinds (and can turn each off on its page or by the link in the mail).
 NOTICE_DEFAULTS = {"absence": True, "digest": True, "result": True, "timetable": False, "message": True}
-# Kinds the worker sends today; the others are stored choices for what is still to come.
-SENT_KINDS = ("absence", "digest", "result")
+# Kinds sent today, offered on the family's page; "timetable" is a stored choice for what is still to come.
+OFFERED_KINDS = ("absence", "digest", "result", "message")
 UNSUBSCRIBE_DAYS = 90
 # The absence notice counts these; late arrivals too when NOTICE_LATE_ARRIVALS is set.
 ABSENCE_CODES = ("absent", "ill", "excused")
