@@ -89,7 +89,7 @@ SCHOOL = dict(name_ru="Школа № 1", name_uk="Школа № 1", name_crh="
               homework_deadline_minutes="60", mark_deadline_days="2", test_mark_deadline_days="3",
               written_mark_deadline_days="7", period_mark_deadline_days="2", absence_deadline_days="0",
               round_up_from="0.50",
-              min_marks_for_period="3")
+              min_marks_for_period="3", notice_hour="16")
 YEAR = {"first_day": "2026-09-01", "last_day": "2027-05-31",
         "periods-0-id": "", "periods-0-scheme": "quarters", "periods-0-first_day": "2026-09-01",
         "periods-0-last_day": "2026-10-24",

@@ -392,3 +392,26 @@ def test_the_preferences_table_refuses_unknown_kinds(app):
         db.session.add(NoticePreference(person_id=person.id, kind="spam", enabled=True, changed_at=EVENING))
         with pytest.raises(IntegrityError):
             db.session.commit()
+
+
+def test_the_administrator_sets_the_notice_hour_and_whether_students_write(app, client, auth):
+    from school.models import AuditEvent, School
+    from tests.test_admin_first_run import SCHOOL
+
+    auth.login("admin")
+    page = client.get("/admin/setup/school").get_data(as_text=True)
+    assert 'name="notice_hour"' in page and 'name="students_may_write"' in page
+    r = auth.post("/admin/setup/school", {**SCHOOL, "notice_hour": "24"}, page="/admin/setup/school")
+    assert r.status_code == 422
+    r = auth.post("/admin/setup/school", {**SCHOOL, "notice_hour": "15", "students_may_write": "y"},
+                  page="/admin/setup/school")
+    assert r.status_code == 303
+    with app.app_context():
+        school = db.session.get(School, 1)
+        assert (school.notice_hour, school.students_may_write) == (15, True)
+        last = db.session.scalar(select(AuditEvent.details).where(AuditEvent.action == "school_changed")
+                                 .order_by(AuditEvent.id.desc()).limit(1))
+        assert "notice_hour: 16 → 15" in last and "students_may_write: False → True" in last
+        school.notice_hour = 99
+        with pytest.raises(IntegrityError):
+            db.session.commit()
