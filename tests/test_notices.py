@@ -364,18 +364,40 @@ def test_the_digest_is_the_printed_statement_of_the_same_week(app, ids, inbox):
     assert tick(app, saturday + dt.timedelta(minutes=5))["digest"] == 0
 
 
+def test_timetable_changes_for_tomorrow_go_to_families_who_chose_them(app, ids, inbox):
+    from school.models import LessonChange
+
+    person_id = parent_email(app, ids)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    lesson = add_lesson(app, ids["rus5"], tomorrow, number=2)
+    with app.app_context():
+        db.session.add(LessonChange(lesson_id=lesson, day=tomorrow, kind="substitution",
+                                    substitute_id=ids["users"]["teacher"], changed_by=ids["users"]["admin"],
+                                    changed_at=EVENING - dt.timedelta(hours=3)))
+        db.session.commit()
+    assert tick(app)["timetable"] == 0  # not chosen: the default is off
+    with app.app_context():
+        db.session.add(NoticePreference(person_id=person_id, kind="timetable", enabled=True, changed_at=EVENING))
+        db.session.commit()
+    assert tick(app, EVENING + dt.timedelta(minutes=5))["timetable"] == 1
+    assert tick(app, EVENING + dt.timedelta(minutes=10))["timetable"] == 0
+    (message,) = inbox.messages
+    assert message["Subject"] == "Эмиль Аблаев: изменения расписания на 25 ноября"
+    assert "Урок 2, Русский язык: замена: Абдураимова Э." in body(message)
+
+
 # ---------------------------------------------------------------- the family's choices
 
 def test_a_parent_chooses_the_kinds(app, client, auth, ids):
     person_id = parent_email(app, ids)
     auth.login("parent")
     page = client.get("/notices/").get_data(as_text=True)
-    assert "zarema@example.org" in page and 'name="digest"' in page and 'name="timetable"' not in page
-    r = auth.post("/notices/", {"absence": "y", "result": "y", "message": "y"}, page="/notices/")
+    assert "zarema@example.org" in page and 'name="digest"' in page and 'name="timetable"' in page
+    r = auth.post("/notices/", {"absence": "y", "result": "y", "message": "y", "timetable": "y"}, page="/notices/")
     assert r.status_code == 303
     with app.app_context():
         assert service.preferences(person_id) == {"absence": True, "digest": False, "result": True,
-                                                  "timetable": False, "message": True}
+                                                  "timetable": True, "message": True}
     auth.logout()
     auth.login("teacher")
     assert client.get("/notices/").status_code == 403

@@ -29,7 +29,6 @@ def _setup(state) -> None:
 @allow("parent")
 def preferences():
     form = PreferencesForm()
-    del form.timetable  # stored for what is to come; offered when the timetable notices are sent
     chosen = service.preferences(current_user.person_id)
     if request.method == "GET":
         for kind in service.OFFERED_KINDS:

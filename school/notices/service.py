@@ -29,8 +29,8 @@ from school.register.roster import covers
 
 # A family that never chose is sent these kinds (and can turn each off on its page or by the link in the mail).
 NOTICE_DEFAULTS = {"absence": True, "digest": True, "result": True, "timetable": False, "message": True}
-# Kinds sent today, offered on the family's page; "timetable" is a stored choice for what is still to come.
-OFFERED_KINDS = ("absence", "digest", "result", "message")
+# The kinds offered on the family's page: all of them.
+OFFERED_KINDS = NOTICE_KINDS
 UNSUBSCRIBE_DAYS = 90
 # The absence notice counts these; late arrivals too when NOTICE_LATE_ARRIVALS is set.
 ABSENCE_CODES = ("absent", "ill", "excused")
@@ -349,6 +349,47 @@ def result_notices(now: dt.datetime) -> int:
     return count
 
 
+def timetable_notices(day: dt.date) -> int:
+    """The changes of that day's lessons recorded so far (substitutions; moves, cancellations and extra lessons as
+    the administration records them), one notice per student and guardian who chose them, told the day before."""
+    from school.models import Course, LessonChange
+    from school.register.roster import roster
+
+    changes = db.session.scalars(select(LessonChange).where(LessonChange.day == day)
+                                 .order_by(LessonChange.id)).all()
+    latest: dict[int, LessonChange] = {}
+    for change in changes:  # the last change of a lesson is what holds
+        latest[change.lesson_id] = change
+    by_student: dict[int, list[tuple[Lesson, LessonChange]]] = {}
+    for lesson_id, change in latest.items():
+        lesson = db.session.get(Lesson, lesson_id)
+        course = db.session.get(Course, lesson.course_id)
+        for row in roster(course.class_id, course.subgroup_id, day, day):
+            by_student.setdefault(row.student_id, []).append((lesson, change))
+    count = 0
+    for student_id, items in by_student.items():
+        student = db.session.get(Student, student_id)
+        name = display_name(student.person)
+        items.sort(key=lambda pair: pair[0].number)
+
+        def subject(name=name):
+            return _("%(student)s: timetable changes on %(date)s", student=name, date=format_date(day, "d MMMM"))
+
+        def sections(items=items):
+            lines = []
+            for lesson, change in items:
+                what = {"substitution": _("substitution"), "moved": _("moved"), "cancelled": _("cancelled"),
+                        "extra": _("extra lesson")}[change.kind]
+                if change.kind == "substitution" and change.substitute_id:
+                    what = _("substitution: %(name)s", name=db.session.get(User, change.substitute_id).person.short_name)
+                lines.append(_("Lesson %(number)d, %(subject)s: %(what)s", number=lesson.number,
+                               subject=_lesson_subject(lesson), what=what))
+            return [Section(format_date(day, "EEEE, d MMMM"), lines)]
+
+        count += _queue_for(student, "timetable", f"timetable:{student_id}:{day.isoformat()}", subject, sections)
+    return count
+
+
 # ---------------------------------------------------------------- the worker's tick
 
 def school_hour() -> int:
@@ -367,6 +408,7 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         tasks = [("result", lambda: result_notices(now))]
         if now.hour >= hour:
             tasks.append(("absence", lambda: absence_notices(now.date())))
+            tasks.append(("timetable", lambda: timetable_notices(now.date() + dt.timedelta(days=1))))
             if now.weekday() == DIGEST_WEEKDAY:
                 tasks.append(("digest", lambda: digest_notices(now.date() - dt.timedelta(days=now.weekday()))))
         for name, task in tasks:
