@@ -437,3 +437,21 @@ def test_the_administrator_sets_the_notice_hour_and_whether_students_write(app, 
         school.notice_hour = 99
         with pytest.raises(IntegrityError):
             db.session.commit()
+
+
+def test_the_cli_writes_and_sends_what_is_due(app, runner, ids, inbox, monkeypatch):
+    parent_email(app, ids)
+    absent(app, ids, ids["emil"])
+    monkeypatch.setattr(service.clock, "now", lambda: EVENING)
+    result = runner.invoke(args=["school", "--lang", "ru", "notices"])
+    assert result.exit_code == 0, result.output
+    assert "Уведомлений записано: 1; отправлено: 1" in result.output and len(inbox.messages) == 1
+
+
+def test_the_worker_has_the_periodic_notices_task():
+    from school import jobs
+
+    periodic = {t.__name__: t for t in jobs.huey._registry._periodic_tasks}
+    assert periodic["notices_tick"] is jobs.notices_tick.task_class
+    every_five = [dt.datetime(2026, 11, 24, 17, m) for m in range(60)]
+    assert [d.minute for d in every_five if periodic["notices_tick"]().validate_datetime(d)] == list(range(0, 60, 5))
