@@ -107,10 +107,13 @@ def test_a_teacher_writes_only_to_families_of_students_they_teach(app, client, a
 
 
 def test_the_class_teacher_writes_to_all_families_of_the_class(app, auth, ids):
+    app.config["MESSAGES_PER_HOUR"] = 2  # a class larger than the hourly limit is still one message to send
     auth.login("teacher")
     r = write(auth, ids["emil"], whole_class="y", topic="Собрание", body="Родительское собрание в четверг.")
     assert r.status_code == 303
     assert sorted(t.student_id for t in threads(app)) == sorted([ids["emil"], *ids["other5"]])
+    assert write(auth, ids["emil"], topic="Ещё одно").status_code == 303  # the second message of the hour
+    assert write(auth, ids["emil"], topic="Третье").status_code == 422
     auth.logout()
     auth.login("teacher2")  # not the class teacher of 5-А: the choice is not even offered
     page = auth.client.get(f"/messages/new?student_id={ids['emil']}").get_data(as_text=True)
