@@ -122,23 +122,23 @@ def _thread_page(thread: MessageThread, form=None, status: int = 200, audited: b
                   audited=audited)
 
 
-@bp.route("/<int:thread_id>", methods=["GET"])
-@allow(*READERS)
+@bp.route("/<int:thread_id>", methods=["GET", "POST"])
+@allow(*READERS, write=PARTICIPANTS)
 def show_thread(thread_id: int):
+    """GET: the conversation (opening it records the read receipts, as the diary records acquaintance);
+    POST: an answer. One rule for both, so that an id past the integer range is a 404 for either method."""
     thread = get_or_404(MessageThread, thread_id)
+    if request.method == "POST":
+        return _answer(_thread_or_404(thread_id))
     if not service.may_read(current_user, thread):
         if access.is_admin(current_user):
             return render("messages/audit.html", thread=thread, form=AuditReadForm())
         abort(404)
-    # The read receipts: the fact of reading, recorded by opening the thread (as the diary's acquaintance).
     service.mark_read(current_user, thread)
     return _thread_page(thread)
 
 
-@bp.route("/<int:thread_id>", methods=["POST"])
-@allow(*PARTICIPANTS)
-def answer(thread_id: int):
-    thread = _thread_or_404(thread_id)
+def _answer(thread: MessageThread):
     form = ReplyForm()
     if form.validate_on_submit():
         try:

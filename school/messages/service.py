@@ -122,7 +122,7 @@ def _check_rate(user: User) -> None:
 
 
 def start(user: User, student: Student, teacher: User | None, topic: str, body: str,
-          include_student: bool = False, _one_of_many: bool = False) -> MessageThread:
+          include_student: bool = False, together_at: dt.datetime | None = None) -> MessageThread:
     """A new thread with its first message. A family writes to a teacher of the child; a teacher to the
     child's family. Anything else is a NotFound for the route (404)."""
     topic = " ".join((topic or "").split())
@@ -140,15 +140,15 @@ def start(user: User, student: Student, teacher: User | None, topic: str, body: 
         staff = user
     else:
         raise LookupError("not this user's student")
-    if not _one_of_many:
+    if together_at is None:
         _check_rate(user)
-    now = clock.now()
+    now = together_at or clock.now()
     thread = MessageThread(student_id=student.id, teacher_id=staff.id, topic=topic, include_student=include_student,
                            started_by=user.id, created_at=now, last_message_at=now)
     db.session.add(thread)
     db.session.flush()
     _add(user, thread, body, now)
-    if not _one_of_many:
+    if together_at is None:
         db.session.commit()
     return thread
 
@@ -161,8 +161,9 @@ def class_message(user: User, school_class: SchoolClass, topic: str, body: str) 
     _check_rate(user)
     students = db.session.scalars(select(Student).join(Enrolment, Enrolment.student_id == Student.id)
                                   .where(Enrolment.class_id == school_class.id, enrolled_on(clock.today()))).all()
+    now = clock.now()  # one moment for all: the rate limit counts the class's message once
     for student in students:
-        start(user, student, None, topic, body, _one_of_many=True)
+        start(user, student, None, topic, body, together_at=now)
     db.session.commit()
     return len(students)
 

@@ -173,7 +173,7 @@ def message_notices(thread, message) -> int:
     excerpt = excerpt if len(excerpt) <= 300 else excerpt[:299] + "…"
 
     def subject():
-        return _("%(student)s: a new message — %(topic)s", student=name, topic=thread.topic)
+        return _("%(name)s: a new message — %(topic)s", name=name, topic=thread.topic)
 
     def sections():
         return [Section(_("From %(name)s", name=author.person.full_name), [excerpt])]
@@ -210,8 +210,8 @@ def absence_notices(day: dt.date) -> int:
         def subject(name=name, late_only=late_only):
             date = format_date(day, "d MMMM")
             if late_only:
-                return _("%(student)s: late on %(date)s", student=name, date=date)
-            return _("%(student)s: absent on %(date)s", student=name, date=date)
+                return _("%(name)s: late on %(date)s", name=name, date=date)
+            return _("%(name)s: absent on %(date)s", name=name, date=date)
 
         def sections(marks=marks):
             kinds = {"absent": _("absent"), "ill": _("absent, ill"), "excused": _("absent, excused"),
@@ -256,12 +256,12 @@ def digest_sections(digest: Digest) -> list[Section]:
     for d in digest.days:
         for item in d.lessons:
             if item.marks:
-                marks.lines.append(_("%(date)s, %(subject)s: %(marks)s", date=format_date(d.date, "EEE d MMM"),
+                marks.lines.append(_("%(date)s, %(subject)s: %(codes)s", date=format_date(d.date, "EEE d MMM"),
                                      subject=item.course.subject.name(lang),
-                                     marks=", ".join(m.code for m in item.marks)))
+                                     codes=", ".join(m.code for m in item.marks)))
             if item.lesson is not None and item.lesson.homework and not item.cancelled:
-                homework.lines.append(_("%(date)s, %(subject)s: %(homework)s", date=format_date(d.date, "EEE d MMM"),
-                                        subject=item.course.subject.name(lang), homework=item.lesson.homework))
+                homework.lines.append(_("%(date)s, %(subject)s: %(text)s", date=format_date(d.date, "EEE d MMM"),
+                                        subject=item.course.subject.name(lang), text=item.lesson.homework))
     t = digest.totals
     absences = Section(_("Attendance"), [
         _("Lessons missed: %(total)d (ill %(ill)d, excused %(excused)d, unexcused %(unexcused)d); late: %(late)d",
@@ -301,7 +301,7 @@ def digest_notices(monday: dt.date) -> int:
         name = display_name(student.person)
 
         def subject(name=name):
-            return _("%(student)s: the week of %(first)s – %(last)s", student=name,
+            return _("%(name)s: the week of %(first)s – %(last)s", name=name,
                      first=format_date(monday, "d MMMM"), last=format_date(digest.last, "d MMMM"))
 
         count += _queue_for(student, "digest", f"digest:{student.id}:{monday.isoformat()}", subject,
@@ -324,7 +324,7 @@ def result_notices(now: dt.datetime) -> int:
         name = display_name(student.person)
 
         def subject(name=name):
-            return _("%(student)s: new results", student=name)
+            return _("%(name)s: new results", name=name)
 
         def sections(results=results):
             from school.models import Course, Period
@@ -337,8 +337,8 @@ def result_notices(now: dt.datetime) -> int:
                     what = _("period %(number)d", number=period.number)
                 else:
                     what = {"year": _("year"), "exam": _("exam"), "final": _("final")}[pm.kind]
-                lines.append(_("%(subject)s, %(what)s: %(mark)s", subject=course.subject.name(lang), what=what,
-                               mark=pm.code))
+                lines.append(_("%(subject)s, %(what)s: %(code)s", subject=course.subject.name(lang), what=what,
+                               code=pm.code))
             return [Section(_("Results"), lines)]
 
         count += _queue_for(student, "result", f"result:{student_id}:{since.isoformat()}", subject, sections)
@@ -373,7 +373,7 @@ def timetable_notices(day: dt.date) -> int:
         items.sort(key=lambda pair: pair[0].number)
 
         def subject(name=name):
-            return _("%(student)s: timetable changes on %(date)s", student=name, date=format_date(day, "d MMMM"))
+            return _("%(name)s: timetable changes on %(date)s", name=name, date=format_date(day, "d MMMM"))
 
         def sections(items=items):
             lines = []
