@@ -146,8 +146,15 @@ def test_the_notice_is_written_at_the_schools_hour_not_before(app, ids, inbox):
 def test_the_russian_subject_says_what_happened(app, ids, inbox):
     parent_email(app, ids)
     absent(app, ids, ids["emil"])
+    absent(app, ids, ids["emil"], number=2)
+    with app.app_context():  # the class teacher recorded the reason of the second before the notice hour
+        second = db.session.scalar(select(Attendance).join(Lesson).where(Lesson.number == 2))
+        second.reason, second.reason_by, second.reason_at = "ill", ids["users"]["teacher"], EVENING
+        db.session.commit()
     tick(app)
     assert inbox.messages[0]["Subject"] == "Эмиль Аблаев: отсутствовал(а) 24 ноября"
+    text = body(inbox.messages[0])
+    assert "Урок 1, Математика: отсутствовал(а)\n" in text and "Урок 2, Математика: отсутствовал(а) по болезни" in text
 
 
 def test_no_address_or_no_wish_no_notice(app, ids, inbox):

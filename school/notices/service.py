@@ -25,6 +25,7 @@ from school.models import (NOTICE_KINDS, Attendance, Enrolment, Guardianship, Le
                            PeriodMark, Person, School, SchoolClass, Student, User)
 from school.notices import outbox
 from school.queries import current_year_id
+from school.register.attendance import absence_kind
 from school.register.roster import covers
 
 # A family that never chose is sent these kinds (and can turn each off on its page or by the link in the mail).
@@ -214,10 +215,11 @@ def absence_notices(day: dt.date) -> int:
             return _("%(name)s: absent on %(date)s", name=name, date=date)
 
         def sections(marks=marks):
-            kinds = {"absent": _("absent"), "ill": _("absent, ill"), "excused": _("absent, excused"),
-                     "late": _("late")}
+            # The class teacher's reason, when recorded by the notice hour, wins over the subject teacher's code.
+            kinds = {"unexcused": _("absent"), "ill": _("absent, ill"), "excused": _("absent, excused"),
+                     None: _("late")}
             lines = [_("Lesson %(number)d, %(subject)s: %(what)s", number=a.lesson.number,
-                       subject=_lesson_subject(a.lesson), what=kinds[a.code]) for a in marks]
+                       subject=_lesson_subject(a.lesson), what=kinds[absence_kind(a)]) for a in marks]
             return [Section(format_date(day, "EEEE, d MMMM"), lines)]
 
         count += _queue_for(student, "absence", f"absence:{student_id}:{day.isoformat()}", subject, sections)
