@@ -87,6 +87,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.diary import bp as diary_bp
     from school.journal import bp as journal_bp
     from school.main import bp as main_bp
+    from school.messages import bp as messages_bp
+    from school.notices import bp as notices_bp
     from school.ops import bp as ops_bp
     from school.people import bp as people_bp
     from school.reports import bp as reports_bp
@@ -110,6 +112,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(changes_bp)
     app.register_blueprint(yearend_bp)
     app.register_blueprint(timetable_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(messages_bp)
     return app
 
 

@@ -287,6 +287,17 @@ def worker(burst: bool, workers: int) -> None:
     jobs.run_worker(workers)
 
 
+@school_cli.command("notices", help=_l("Write the families' notices that are due and send the outbox (the worker does "
+                                       "this every five minutes; for cron and tests)."))
+def notices() -> None:
+    from school.notices import service
+
+    done = service.tick()
+    click.echo(_("Notices written: %(written)d; sent: %(sent)d; to try again: %(retry)d; failed: %(failed)d.",
+                 written=sum(done.get(k, 0) for k in ("absence", "digest", "result")), sent=done["sent"],
+                 retry=done["retry"], failed=done["failed"]))
+
+
 class _Group(_Localized, click.Group):
     command_class = _Command
 

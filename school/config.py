@@ -92,6 +92,22 @@ def from_environment(instance_path: str) -> dict:
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_BR_LEVEL": 5,
         "COMPRESS_MIN_SIZE": 400,
+        # E-mail to families (school/notices/): the names Flask's mail extensions use. No MAIL_SERVER: notices wait
+        # in the outbox until one is set.
+        "MAIL_SERVER": env("MAIL_SERVER", "").strip() or None,
+        "MAIL_PORT": int(env("MAIL_PORT", 25)),
+        "MAIL_USE_TLS": env("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
+        "MAIL_USE_SSL": env("MAIL_USE_SSL", "").lower() in ("1", "true", "yes"),
+        "MAIL_USERNAME": env("MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "").strip() or "defter@localhost",
+        # A notice the SMTP server would not take is tried again, waiting longer each time, until this many hours
+        # after it was queued; then it is failed for the administrator (the outbox page, with a resend).
+        "OUTBOX_GIVE_UP_HOURS": int(env("OUTBOX_GIVE_UP_HOURS", 48)),
+        # Messages between families and teachers: how many one sender may write in an hour.
+        "MESSAGES_PER_HOUR": int(env("MESSAGES_PER_HOUR", 30)),
+        # The address families open the school at: links in e-mails (unsubscribe, the diary) start with it.
+        "PUBLIC_URL": (env("PUBLIC_URL", "").strip() or "http://localhost:5000").rstrip("/"),
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
                                "application/json", "image/svg+xml"],
     }

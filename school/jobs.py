@@ -278,6 +278,17 @@ def nightly_backup(now: dt.datetime | None = None) -> list:
     return service.backup([Path(p) for p in current_app.config["BACKUP_DESTINATIONS"]])
 
 
+@huey.periodic_task(crontab(minute="*/5"))
+def notices_tick() -> None:
+    """The families' notices that are due (school/notices/service.py), then the outbox sent."""
+    if _app is None:
+        return
+    from school.notices import service
+
+    with _app.app_context():
+        service.tick()
+
+
 @huey.periodic_task(crontab(minute="5"))
 def hourly_tick() -> None:
     if _app is None:

@@ -64,6 +64,7 @@ BUDGETS = {
     # The timeliness report reads a constant number of times, whatever the number of students (a class or the school).
     "report_timeliness_queries_growth": 0,
     "plan_import_preview_ms": 500,
+    "messages_inbox_first_visit_bytes": 15 * 1024,
 }
 SEEN: dict[str, float] = {}
 
@@ -423,6 +424,7 @@ def main() -> None:
         admin_people_list(app)
         timetable_figures(app)
         reports(app, queries)
+        messages_and_outbox(app)
         imports(app)
         plan_import(app)
         with app.app_context():
@@ -663,6 +665,64 @@ def reports(app, queries: Statements) -> None:
     school, one = count(), count(class_id=str(five))
     emit("report_timeliness_queries", school, "statements")
     emit("report_timeliness_queries_growth", school - one, "statements")
+def messages_and_outbox(app) -> None:
+    """The parent's inbox on a phone, first visit (page and its assets as they cross the network) with ten
+    conversations of four messages about their children; and 100 notices sent from the outbox to an SMTP server
+    on loopback (aiosmtpd), one connection, as the worker sends them."""
+    from aiosmtpd.controller import Controller
+    from sqlalchemy import delete, select
+
+    from school.access import family_students
+    from school.extensions import db
+    from school.messages import service as messages
+    from school.models import OutboxMessage, User
+    from school.notices import outbox
+
+    with app.test_request_context("/"), app.app_context():
+        parent = db.session.scalar(select(User).where(User.username == "parent"))
+        children = family_students(parent)
+        for n in range(10):
+            student = children[n % len(children)]
+            teacher = messages.teachers_of(student)[n % 3]
+            thread = messages.start(parent, student, teacher, f"Вопрос № {n + 1} о домашнем задании",
+                                    "Здравствуйте! Подскажите, пожалуйста, что задано на завтра? " * 3)
+            for k in range(3):
+                messages.reply(teacher if k % 2 == 0 else parent, thread, "Ответ: параграф 12, упражнения 3–5. " * 2)
+    client = logged_in(InProcess(app), "parent")
+    text = ok(client, "/messages/").decode()
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', text)
+    assert "<script" not in text and text.count('class="threads"') == 1, assets
+    emit("messages_inbox_first_visit_bytes",
+         _wire_bytes(client, "/messages/") + sum(_wire_bytes(client, u) for u in assets), "bytes")
+
+    class Count:
+        received = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Count.received += 1
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    smtp = Controller(Count(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        with app.app_context():
+            db.session.execute(delete(OutboxMessage))  # the messages' own notices: only the 100 are measured
+            for n in range(100):
+                outbox.queue(key=f"bench:{n}", kind="absence", to=f"family{n}@example.org", language="ru",
+                             subject=f"Ученик {n}: отсутствовал(а) 24 ноября", text="Урок 1, Математика\n" * 5,
+                             html="<p>Урок 1, Математика</p>" * 5)
+            db.session.commit()
+            start = time.perf_counter()
+            done = outbox.send_due()
+            elapsed = (time.perf_counter() - start) * 1000
+        assert done["sent"] == 100 and Count.received == 100, (done, Count.received)
+        emit("outbox_send_100_ms", elapsed, "ms")
+    finally:
+        smtp.stop()
 
 
 def imports(app) -> None:

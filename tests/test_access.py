@@ -44,6 +44,9 @@ def sample_args(ids) -> dict:
         "year_id": ids["year_id"],
         "report": "timeliness",
         "item_id": 1,  # a plan row need not exist: roles are checked before the lookup
+        "notice_id": 1,  # an outbox row need not exist: roles are checked before the lookup
+        "token": "not-a-token",  # an unsubscribe link's signed token; a forged one is a 404 page
+        "thread_id": 1,  # a conversation need not exist: roles are checked before the lookup
     }
 
 

@@ -62,7 +62,8 @@ def post(client, url, data):
 
 SAMPLES = {"code": "uk", "kind": "year", "course_id": 1, "lesson_id": 1, "student_id": 1, "period_id": 1,
            "class_id": 1, "attendance_id": 1, "user_id": 1, "statement_id": 1, "import_kind": "people",
-           "move": "leave", "year_id": 1, "report": "timeliness", "item_id": 1}
+           "move": "leave", "year_id": 1, "report": "timeliness", "item_id": 1, "notice_id": 1,
+           "token": "not-a-token", "thread_id": 1}
 # Never walked: they end the walker's session.
 SKIP = {"auth.logout"}
 
@@ -88,7 +89,7 @@ SCHOOL = dict(name_ru="Школа № 1", name_uk="Школа № 1", name_crh="
               homework_deadline_minutes="60", mark_deadline_days="2", test_mark_deadline_days="3",
               written_mark_deadline_days="7", period_mark_deadline_days="2", absence_deadline_days="0",
               round_up_from="0.50",
-              min_marks_for_period="3")
+              min_marks_for_period="3", notice_hour="16")
 YEAR = {"first_day": "2026-09-01", "last_day": "2027-05-31",
         "periods-0-id": "", "periods-0-scheme": "quarters", "periods-0-first_day": "2026-09-01",
         "periods-0-last_day": "2026-10-24",

@@ -107,3 +107,50 @@ def test_statements_page_on_a_tablet(app, live_server, browser, ids):
         summary.tap()
     _all_big(page)
     context.close()
+
+
+def _conversation(app, ids) -> int:
+    """A parent's message with the teacher's answer, and a failed notice for the administrator's outbox."""
+    from school.messages import service
+    from school.models import OutboxMessage, Student, User
+    from school.notices import outbox
+
+    with app.test_request_context("/"):
+        parent = db.session.get(User, ids["users"]["parent"])
+        teacher = db.session.get(User, ids["users"]["teacher"])
+        thread = service.start(parent, db.session.get(Student, ids["emil"]), teacher, "Экскурсия",
+                               "Подробности: https://example.org/trip")
+        service.reply(teacher, thread, "Спасибо!")
+        row_id = outbox.queue(key="touch", kind="absence", to="a@example.org", language="ru", subject="Тема",
+                              text="t", html="h")
+        db.session.get(OutboxMessage, row_id).state = "failed"
+        db.session.commit()
+        return thread.id
+
+
+@pytest.mark.parametrize("path", ["/messages/", "/messages/new", "/messages/new?student_id={emil}",
+                                  "/messages/{thread}", "/notices/"])
+def test_family_messages_on_a_phone(app, live_server, browser, ids, path):
+    thread = _conversation(app, ids)
+    context, page = _page(browser, PHONE)
+    _login(page, live_server, "parent")
+    page.goto(live_server + path.format(emil=ids["emil"], thread=thread))
+    _all_big(page)
+    context.close()
+
+
+@pytest.mark.parametrize("login,path", [("teacher", "/messages/"), ("teacher", "/messages/{thread}"),
+                                        ("teacher", "/messages/new?student_id={emil}"), ("admin", "/ops/outbox"),
+                                        ("admin", "/messages/{thread}")])
+def test_messages_and_the_outbox_on_a_tablet(app, live_server, browser, ids, login, path):
+    thread = _conversation(app, ids)
+    context, page = _page(browser, TABLET)
+    _login(page, live_server, login)
+    page.goto(live_server + path.format(emil=ids["emil"], thread=thread))
+    _all_big(page)
+    if path == "/ops/outbox":
+        from pathlib import Path
+        shots = Path(__file__).resolve().parent.parent / "screenshots"
+        shots.mkdir(exist_ok=True)
+        page.screenshot(path=str(shots / "outbox-tablet-ru.png"), full_page=True)
+    context.close()

@@ -65,6 +65,9 @@ class SchoolForm(FlaskForm):
                                      message=_l("Enter a fraction from %(min)s to %(max)s, such as 0.5."))])
     min_marks_for_period = IntegerField(_l("Fewest current marks that justify a period mark"),
                                         validators=[required(), whole(0, 50)])
+    notice_hour = IntegerField(_l("Hour the day's absence notices go to families (0–23)"),
+                               validators=[required(), whole(0, 23)])
+    students_may_write = BooleanField(_l("Students may write to their teachers"))
 
 
 class PeriodRow(Form):

@@ -29,8 +29,8 @@ from school.queries import clear_settings_cache, school_settings
 SETTINGS = ("name_ru", "name_uk", "name_crh", "address_ru", "address_uk", "address_crh", "scale", "edit_window_days",
             "topic_deadline_days", "homework_deadline_minutes", "mark_deadline_days", "test_mark_deadline_days",
             "written_mark_deadline_days", "period_mark_deadline_days", "absence_deadline_days", "round_up_from",
-            "min_marks_for_period")
-DEFAULTS = dict(scale="five", edit_window_days=14, topic_deadline_days=0, homework_deadline_minutes=60,
+            "min_marks_for_period", "notice_hour", "students_may_write")
+DEFAULTS = dict(notice_hour=16, students_may_write=False, scale="five", edit_window_days=14, topic_deadline_days=0, homework_deadline_minutes=60,
                 mark_deadline_days=2, test_mark_deadline_days=3, written_mark_deadline_days=7,
                 period_mark_deadline_days=2, absence_deadline_days=0, round_up_from=Decimal("0.50"), min_marks_for_period=3)
 USUAL_SUBJECTS = Path(__file__).resolve().parent.parent / "demo" / "data" / "school.toml"

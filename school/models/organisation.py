@@ -30,6 +30,7 @@ class School(Base):
                         " AND homework_deadline_minutes >= 0", name="deadlines"),
         CheckConstraint("absence_deadline_days >= 0", name="absence_deadline"),
         CheckConstraint("min_marks_for_period BETWEEN 0 AND 50", name="min_marks"),
+        CheckConstraint("notice_hour BETWEEN 0 AND 23", name="notice_hour"),
     )
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     name_ru: Mapped[str] = mapped_column(String(300))
@@ -52,6 +53,10 @@ class School(Base):
     absence_deadline_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The fewest current marks that justify a period mark (накопляемость); fewer gives the teacher a warning.
     min_marks_for_period: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # The hour the day's absence notices go to families (after the class teacher could record the reasons).
+    notice_hour: Mapped[int] = mapped_column(Integer, default=16, server_default="16")
+    # Students may write to their teachers themselves (the families' messages); they always read what is theirs.
+    students_may_write: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     def name(self, lang: str) -> str:
         return getattr(self, f"name_{lang}", None) or self.name_ru
