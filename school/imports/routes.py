@@ -76,6 +76,8 @@ def upload():
     stored_name = secrets.token_hex(16) + "." + suffix
     (folder / stored_name).write_bytes(data)
     run = new_run(form.kind.data, file_name, sha256(data), current_user.id, stored_name)
+    if form.kind.data == "timetable":
+        run.options = timetable.dump_options(None, timetable.last_choices())
     db.session.add(run)
     db.session.commit()
     return redirect(url_for("imports.show_run", run_id=run.id), 303)

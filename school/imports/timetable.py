@@ -163,6 +163,18 @@ def dump_options(valid_from: dt.date | None, chosen: dict[str, dict[str, int]]) 
                        **{k: chosen.get(k, {}) for k in KINDS}}, sort_keys=True, ensure_ascii=False)
 
 
+def last_choices() -> dict[str, dict[str, int]]:
+    """The matches chosen by hand in the last timetable import written: a new upload of the school's timetable
+    starts from them, so that importing the same file again changes nothing."""
+    from school.models import ImportRun
+
+    text = db.session.scalar(select(ImportRun.options).where(ImportRun.kind == "timetable",
+                                                             ImportRun.state == "applied")
+                             .order_by(ImportRun.id.desc()).limit(1))
+    options = parse_options(text)
+    return {k: options[k] for k in KINDS}
+
+
 def default_valid_from(year) -> dt.date:
     return max(year.first_day, clock.today())
 
@@ -604,6 +616,7 @@ def apply(data: bytes, options: dict, *, file_name: str, digest: str, actor, run
         run = db.session.get(ImportRun, run_id) if run_id else new_run("timetable", file_name, digest, user_id)
         db.session.add(run)
         _count(run, plan, "applied")
+        run.options = dump_options(plan.valid_from, options)
         run.applied_at = clock.now()
         db.session.flush()
         _audit(run, "import_applied", user_id)
