@@ -537,3 +537,16 @@ def test_cli_map_by_hand_and_refusals(app, runner, tmp_path, ids):
     assert r.exit_code == 1 and "XML-бомба" in r.output
     r = runner.invoke(args=["school", "import", "timetable", str(path), "--map", "room:1=2"])
     assert r.exit_code == 2
+
+
+def test_a_generated_export_previews_and_writes_without_errors(app):
+    """The bench's generator (tests/asc_files.py) writes what the import reads: every shape of lesson."""
+    from tests.asc_files import export
+
+    data = export(classes=8, lessons=80, teachers=12)
+    assert data.count(b"<card ") == 160
+    plan = plan_of(app, data)
+    assert not plan.has_errors, [m.problems for m in plan.matches if m.problems]
+    assert len(plan.classes) == 8 and any(c.slots_new for c in plan.courses)
+    apply_file(app, data)
+    assert plan_of(app, data).unchanged

@@ -519,8 +519,10 @@ class _Planner:
         label = " · ".join(p for p in (class_label, subject_label, group) if p)
         hours = acc["hours"].quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         row = CourseRow(label, teacher_m.existing or self.asc.teachers[acc["teacher"]].label, hours)
-        row.slots = [" ".join(p for p in (names[d], str(n), week_names[w], f"({room})" if room else "") if p)
-                     for (d, n, w), (room, _j) in sorted(acc["slots"].items())]
+        joint_text = _("joint lesson")
+        row.slots = [" ".join(p for p in (names[d], str(n), week_names[w], f"({room})" if room else "",
+                                          f"· {joint_text}" if joint else "") if p)
+                     for (d, n, w), (room, joint) in sorted(acc["slots"].items())]
         row.ref = {"class": class_m.ref, "subject": subject_m.ref, "group": group, "teacher": teacher_m.ref,
                    "hours": hours, "slots": acc["slots"], "course_id": None, "subgroup_id": None}
         if not Decimal(0) < hours <= MAX_HOURS:
@@ -716,7 +718,6 @@ def _write(plan: TimetablePlan) -> list[int]:
             course = Course(year_id=year.id, subject_id=subject_id, teacher_id=ids[("teacher", ref["teacher"])],
                             class_id=class_id, subgroup_id=subgroup_id, hours_per_week=ref["hours"])
             db.session.add(course)
-            db.session.flush()
         day_before = valid_from - dt.timedelta(days=1)
         for slot_id in ref.get("end_slots", []):
             slot = db.session.get(TimetableSlot, slot_id)
@@ -727,16 +728,17 @@ def _write(plan: TimetablePlan) -> list[int]:
         for slot_id, room, joint in ref.get("update_slots", []):
             slot = db.session.get(TimetableSlot, slot_id)
             slot.room, slot.joint = room, joint
-        db.session.flush()  # ended slots out of the way of the unique place of the new ones
+        if ref.get("end_slots"):
+            db.session.flush()  # ended slots out of the way of the unique place of the new ones
         for key in ref.get("new_slots", list(ref["slots"])):
             weekday, number, weeks = key
             room, joint = ref["slots"][key]
-            db.session.add(TimetableSlot(course_id=course.id, weekday=weekday, lesson_number=number, room=room,
+            db.session.add(TimetableSlot(course=course, weekday=weekday, lesson_number=number, room=room,
                                          valid_from=valid_from, weeks=weeks, joint=joint))
         if row.outcome == "new" or row.slots_new or row.slots_ended:
-            changed.append(course.id)
+            changed.append(course)
     db.session.flush()
-    return changed
+    return [course.id for course in changed]
 
 
 def generate_lessons(actor, year_id: int, since: dt.date, course_ids: list[int]):
