@@ -550,3 +550,34 @@ def test_a_generated_export_previews_and_writes_without_errors(app):
     assert len(plan.classes) == 8 and any(c.slots_new for c in plan.courses)
     apply_file(app, data)
     assert plan_of(app, data).unchanged
+
+
+def test_without_a_current_year_the_plan_says_so(app, monkeypatch):
+    monkeypatch.setenv("DEFTER_TODAY", "2030-01-15")
+    plan = plan_of(app)
+    assert plan.has_errors and not plan.courses and plan.year is None
+    assert plan.problems == ["Нет учебного года, в который входит сегодняшний день: сначала настройте год."]
+
+
+def test_a_stored_day_outside_the_year_is_shown_and_the_choices_survive_a_new_day(app, client, auth, ids):
+    """The year changed under a kept preview: the page explains, offers no button, and choosing a new day keeps
+    the matches chosen before (the preview could not show their selects)."""
+    from school.imports.timetable import dump_options
+    from school.models import ImportRun
+
+    auth.login("admin")
+    run_id = run_id_of(upload(auth))
+    with app.app_context():
+        db.session.get(ImportRun, run_id).options = dump_options(dt.date(2025, 1, 1),
+                                                                 {"teacher": {KOVAL: ids["users"]["teacher2"]}})
+        db.session.commit()
+    page = client.get(f"/admin/import/runs/{run_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "должен быть в пределах учебного года" in html
+    assert f"/admin/import/runs/{run_id}/apply" not in html
+    r = auth.post(f"/admin/import/runs/{run_id}/choices", {"valid_from": "2026-12-01"},
+                  page=f"/admin/import/runs/{run_id}")
+    assert r.status_code == 303
+    with app.app_context():
+        kept = timetable_options(db.session.get(ImportRun, run_id))
+    assert kept == {"valid_from": dt.date(2026, 12, 1), "teacher": {KOVAL: ids["users"]["teacher2"]}}

@@ -176,7 +176,9 @@ def save_choices(run_id: int):
     if year is not None and not year.first_day <= form.valid_from.data <= year.last_day:
         form.valid_from.errors = [_("The day must be within the academic year.")]
         return _timetable_page(run, form, 422, plan=plan)
-    chosen: dict[str, dict[str, int]] = {k: {} for k in timetable.KINDS}
+    # Choices of records the preview did not show (it had a problem with the whole file) are kept as they were.
+    shown = {(m.kind, m.asc_id) for m in plan.matches}
+    chosen = {k: {a: i for a, i in current[k].items() if (k, a) not in shown} for k in timetable.KINDS}
     for m in plan.matches:
         value = (request.form.get(f"{m.kind}-{m.asc_id}") or "").strip()
         if not value:
