@@ -516,6 +516,105 @@ def import_plan(file: Path, course_id: int, confirm: bool) -> None:
         sys.exit(1)
     click.echo(_("Nothing changed: the plan already holds what the file holds.") if result.changes_nothing
                else _("Written."))
+def _print_timetable_plan(plan) -> None:
+    from school.imports.timetable import match_rule
+
+    click.echo(match_rule())
+    for problem in plan.problems:
+        click.echo(_("Error: %(problem)s", problem=problem))
+    outcomes = {**_outcome_names(), "matched": _("found"), "chosen": _("chosen by hand")}
+    for title, rows in ((_("Teachers"), plan.teachers), (_("Subjects"), plan.subjects), (_("Classes"), plan.classes)):
+        if rows:
+            click.echo(title + ":")
+        for m in rows:
+            found = f" → {m.existing}" if m.existing else ""
+            how = f" ({m.how})" if m.how else ""
+            click.echo(f"  {m.label} [{m.asc_id}]: {outcomes[m.outcome]}{found}{how}")
+            for p in m.problems:
+                click.echo("    " + p)
+    if plan.subgroups_new:
+        click.echo(_("New subgroups:"))
+        for s in plan.subgroups_new:
+            click.echo("  " + s)
+    if plan.courses:
+        click.echo(_("Courses and their slots:"))
+    for c in plan.courses_in_order():
+        click.echo(f"  {c.label} — {c.teacher} — {c.hours}: {outcomes[c.outcome]}")
+        for line in [*c.problems, *c.changes]:
+            click.echo("    " + line)
+        if c.slots:
+            click.echo("    " + ", ".join(c.slots))
+    if plan.not_imported:
+        click.echo(_("Not imported:"))
+        for line in plan.not_imported:
+            click.echo("  " + line)
+    counts = plan.counts
+    click.echo(_("New: %(new)s, updated: %(updated)s, unchanged: %(unchanged)s, errors: %(errors)s.",
+                 new=counts["new"], updated=counts["updated"], unchanged=counts["unchanged"], errors=counts["error"]))
+    if plan.unchanged:
+        click.echo(_("Everything in the file is already in the register: importing it changes nothing."))
+
+
+@import_cli.command("timetable", help=_l("The timetable from aSc Timetables (export “aSc Timetables 2012 XML”): "
+                                         "teachers, subjects, classes, subgroups, courses and their slots; with "
+                                         "--confirm it is written and the year's lessons are made from it."))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@option("--from", "valid_from", metavar="YYYY-MM-DD",
+        help=_l("The first day of the slots (by default the year's first day, or today once the year has begun)."))
+@option("--map", "mapping", multiple=True, metavar="KIND:ASC_ID=ID",
+        help=_l("Match a teacher, subject or class of the file by hand with the register's record: "
+                "teacher:ASC_ID=USER_ID, subject:ASC_ID=SUBJECT_ID or class:ASC_ID=CLASS_ID (repeatable)."))
+@option("--confirm", is_flag=True, help=_l("Write the timetable (without it only the preview is printed)."))
+def import_timetable(file: Path, valid_from: str | None, mapping: tuple[str, ...], confirm: bool) -> None:
+    from school.imports import readers, timetable
+    from school.imports.apply import sha256
+    from school.imports.asc import parse
+
+    try:
+        with open(file, "rb") as f:
+            data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+    except OSError as e:
+        raise click.ClickException(_("The file cannot be opened: %(reason)s", reason=e.strerror or str(e)))
+    options = {**timetable.parse_options(None), **timetable.last_choices()}
+    if valid_from:
+        try:
+            options["valid_from"] = dt.date.fromisoformat(valid_from)
+        except ValueError:
+            raise click.UsageError(_("“%(value)s” is not a date: write 2026-09-01.", value=valid_from)) from None
+    for item in mapping:
+        kind, _sep, rest = item.partition(":")
+        asc_id, _sep, record = rest.rpartition("=")
+        if kind not in timetable.KINDS or not asc_id or not record.isdigit():
+            raise click.UsageError(_("“%(value)s”: write --map teacher:ASC_ID=USER_ID (or subject:, class:).",
+                                     value=item))
+        options[kind][asc_id] = int(record)
+    try:
+        if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
+            raise readers.FileRefused(_("The file is larger than %(mb)s MB. Split it or remove what is not needed.",
+                                        mb=readers._megabytes(current_app.config["IMPORT_MAX_BYTES"])))
+        asc = parse(data)
+    except readers.FileRefused as e:
+        raise click.ClickException(str(e)) from None
+    if not confirm:
+        plan = timetable.make_plan(asc, options)
+        _print_timetable_plan(plan)
+        if plan.has_errors:
+            click.echo(_("Nothing was written: correct the errors (--map) or the file."), err=True)
+            sys.exit(1)
+        click.echo(_("Nothing was written yet: run the command again with --confirm to write it."))
+        return
+    try:
+        plan, _run, changed = timetable.apply(data, options, file_name=file.name, digest=sha256(data), actor=None)
+    except timetable.TimetableRefused as refused:
+        _print_timetable_plan(refused.plan)
+        click.echo(_("Nothing was written: correct the errors (--map) or the file."), err=True)
+        sys.exit(1)
+    _print_timetable_plan(plan)
+    click.echo(_("Written."))
+    made = timetable.generate_lessons(None, plan.year.id, plan.valid_from, changed)
+    if made is not None:
+        click.echo(ngettext("%(num)d lesson made from the timetable", "%(num)d lessons made from the timetable",
+                            made.created) + "; " + ngettext("%(num)d removed.", "%(num)d removed.", made.removed))
 @school_cli.command("backup", help=_l("Back up the database while the app serves into each DEST folder (a folder "
                                       "named with the UTC time: the database, encrypted when BACKUP_AGE_RECIPIENT "
                                       "is set, and a manifest of SHA-256 sums), then keep BACKUP_KEEP_DAILY daily "

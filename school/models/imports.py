@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from school.models.base import Base, max_length, one_of
 from school.models.people import STAFF_ROLES
 
-IMPORT_KINDS = ("people", "staff", "classes")
+IMPORT_KINDS = ("people", "staff", "classes", "timetable")
 # previewed: the file is kept and shown; applied: written; refused: an apply found errors and wrote nothing.
 IMPORT_STATES = ("previewed", "applied", "refused")
 
@@ -39,6 +39,9 @@ class ImportRun(Base):
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
     rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rows_error: Mapped[int] = mapped_column(Integer, default=0)
+    # A timetable import's choices (JSON: the first day of its slots and the matches chosen by hand), saved by a
+    # POST of the preview so that the confirmation writes what the administrator saw.
+    options: Mapped[str | None] = mapped_column(Text)
 
 
 class PendingStaffRole(Base):
