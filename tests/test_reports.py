@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 
 from school.extensions import db
 from school.models import Attendance, Lesson, Mark, PeriodMark, Student, WorkKind
@@ -31,6 +31,8 @@ def school(app, ids):
     Period marks of quarter 2: 5-А Эмиль 4 and 5, Иванов 3 and 4, Шевченко 2, Умерова none; 6-А Ленур 5, Анна н/а.
     """
     with app.app_context():
+        # Only the lessons built here (and the factory's of 24.11): not the rest the timetable generated for the year.
+        db.session.execute(delete(Lesson).where(Lesson.id != ids["lesson"]))
         u = ids["users"]
         kinds = {k.code: k.id for k in db.session.scalars(select(WorkKind))}
         emil, ivanov, shevchenko, umerova = ids["emil"], *ids["other5"]
