@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from school.extensions import db
 from school.main import queries
-from school.models import Lesson, LessonChange
+from school.models import Course, Lesson, LessonChange
 from school.register import changes, timetable
 from school.register.errors import Conflict, NotFound, RegisterError
 from tests.factory import TODAY
@@ -244,3 +244,20 @@ def test_the_grid_marks_a_moved_and_a_substituted_lesson(app, auth, ids):
     html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
     assert re.search(rf'id="h{moved_id}" scope="col" class="[^"]*\bmv\b', html)
     assert re.search(rf'id="h{ids["lesson"]}" scope="col" class="[^"]*\bsub\b', html)
+
+
+def test_a_substitute_busy_with_their_own_lesson_is_refused(app, auth, ids):
+    """The mathematics teacher has 6-А at the 2nd lesson on Tuesdays: they cannot substitute anyone then."""
+    with app.app_context():
+        extra = changes.add_extra(user(app, ids, "admin"), db.session.get(Course, ids["rus5"]), NEXT_TUESDAY, 2,
+                                  "Отработка")
+        extra_id = extra.id
+    auth.login("admin")
+    auth.post("/lang", {"language": "ru"})
+    r = auth.post(f"/admin/changes/lessons/{extra_id}/substitute",
+                  {"substitute": str(ids["users"]["teacher"]), "reason": "Больничный"})
+    assert r.status_code == 422 and "6-А" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Lesson, extra_id).substitute_id is None
+        assert db.session.scalar(select(func.count(LessonChange.id)).where(
+            LessonChange.kind == "substitution")) == 0

@@ -4,13 +4,14 @@ administration's changes (register.changes), never from viewing a page."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import and_, exists, or_, select, update
 
 from school import access, audit, clock
 from school.extensions import db
-from school.models import Attendance, Lesson, LessonChange, Mark, Person, StaffRole, User
+from school.models import Attendance, Course, Lesson, LessonChange, Mark, Person, StaffRole, User
 from school.models.register import HOMEWORK_MAX, TOPIC_MAX
 from school.register import calendar, rules, scales
+from school.register.timetable import course_label
 from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
 
 
@@ -94,6 +95,15 @@ def set_substitute(user: User, lesson: Lesson, substitute_id: int | None, reason
     if substitute_id is not None and (substitute_id == lesson.course.teacher_id or substitute_id not in {
             t.id for t in teachers()}):
         raise RegisterError(_("Choose a substitute teacher from the list."))
+    if substitute_id is not None:
+        # A teacher is never in two places at once: not while giving their own lesson, nor substituting another.
+        busy = db.session.execute(select(Lesson, Course).join(Course, Course.id == Lesson.course_id).where(
+            Lesson.day == lesson.day, Lesson.number == lesson.number, Lesson.state == "held", Lesson.id != lesson.id,
+            or_(and_(Course.teacher_id == substitute_id, Lesson.substitute_id.is_(None)),
+                Lesson.substitute_id == substitute_id))).first()
+        if busy is not None:
+            raise RegisterError(_("The teacher already has a lesson at this time: %(lesson)s.",
+                                  lesson=course_label(busy[1])))
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise RegisterError(_("The reason is too long: at most %(n)d characters.", n=300))
