@@ -586,10 +586,7 @@ def admin_people_list(app) -> None:
     from school.models import Student
     with app.app_context():
         total = db.session.scalar(select(func.count(Student.id)))
-    admin = app.test_client()
-    html = admin.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    admin = admin_client(app)
     url = "/admin/people/students?q=а"
     page = admin.get(url)
     rows = len(re.findall(r'href="/admin/people/students/\d+"', page.get_data(as_text=True)))
@@ -618,10 +615,7 @@ def timetable_figures(app) -> None:
         klass = db.session.scalar(select(SchoolClass).where(SchoolClass.year_id == year.id)
                                   .order_by(SchoolClass.grade.desc(), SchoolClass.letter).limit(1))
         class_id = klass.id
-    admin = app.test_client()
-    html = admin.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    admin = admin_client(app)
     url = f"/timetable/classes/{class_id}"
     page = admin.get(url)
     assert page.status_code == 200 and page.get_data(as_text=True).count('class="add"') >= 25, page.status_code
@@ -745,10 +739,7 @@ def imports(app) -> None:
                      family, "Папа", "Петрович", "", "", "отец", rnd.choice(["электронно", "на бумаге"]),
                      rnd.choice(["ru", "uk", "crh"]), "01.09.2026"])
     data = xlsx(rows)
-    admin = app.test_client()
-    html = admin.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    admin = admin_client(app)
     page = admin.get("/admin/import/").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     r = admin.post("/admin/import/", data={"kind": "people", "csrf_token": token,
@@ -779,10 +770,7 @@ def plan_import(app) -> None:
         course_id = db.session.scalar(select(Course.id).order_by(Course.id).limit(1))
     rows = [["№", "Тема", "Часы"]] + [[i, f"Тема урока номер {i}: повторение и закрепление пройденного", 1 + i % 2]
                                       for i in range(1, 141)]
-    admin = app.test_client()
-    html = admin.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    admin = admin_client(app)
     page = admin.get(f"/journal/courses/{course_id}/plan/import").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     r = admin.post(f"/journal/courses/{course_id}/plan/import/upload", data={
@@ -803,10 +791,7 @@ def asc_import(app) -> None:
 
     data = export(classes=36, lessons=550)
     assert data.count(b"<card ") == 1100
-    admin = app.test_client()
-    html = admin.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    admin.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    admin = admin_client(app)
     page = admin.get("/admin/import/").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     r = admin.post("/admin/import/", data={"kind": "timetable", "csrf_token": token,
@@ -819,6 +804,15 @@ def asc_import(app) -> None:
         page = admin.get(url)
         assert page.status_code == 200 and "asc.xml" in page.get_data(as_text=True)
     emit("asc_import_preview_ms", statistics.median(timed(preview, 3)), "ms")
+
+
+def admin_client(app):
+    """Flask's test client of the demo school, logged in as its administrator through the login form."""
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
+    return client
 
 
 if __name__ == "__main__":
