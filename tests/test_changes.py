@@ -261,3 +261,21 @@ def test_a_substitute_busy_with_their_own_lesson_is_refused(app, auth, ids):
         assert db.session.get(Lesson, extra_id).substitute_id is None
         assert db.session.scalar(select(func.count(LessonChange.id)).where(
             LessonChange.kind == "substitution")) == 0
+
+
+def test_a_move_onto_a_cancelled_lesson_of_the_same_course_is_refused(app, auth, ids):
+    """The course's place holds a cancelled lesson: the database's one-lesson-per-place is a clear 422, not a 500."""
+    with app.app_context():
+        admin = user(app, ids, "admin")
+        math5 = db.session.get(Course, ids["math5"])
+        taken = changes.add_extra(admin, math5, NEXT_WEDNESDAY, 3, "Отработка")
+        changes.cancel(admin, taken, "Карантин", taken.version)
+        lesson = lesson_at(ids["math5"], NEXT_TUESDAY, 1)
+        lesson_id, version = lesson.id, lesson.version
+    auth.login("admin")
+    r = auth.post(f"/admin/changes/lessons/{lesson_id}/move",
+                  {"day": NEXT_WEDNESDAY.isoformat(), "number": "3", "reason": "x", "version": str(version)})
+    assert r.status_code == 422
+    with app.app_context():
+        lesson = db.session.get(Lesson, lesson_id)
+        assert (lesson.day, lesson.number, lesson.version) == (NEXT_TUESDAY, 1, version)

@@ -79,9 +79,13 @@ def _log(actor: User, lesson: Lesson, kind: str, reason: str, **values) -> None:
 
 
 def _cas(lesson: Lesson, version: int, **values) -> None:
-    result = db.session.execute(update(Lesson).where(Lesson.id == lesson.id, Lesson.version == version)
-                                .values(**values, version=Lesson.version + 1)
-                                .execution_options(synchronize_session=False))
+    try:
+        result = db.session.execute(update(Lesson).where(Lesson.id == lesson.id, Lesson.version == version)
+                                    .values(**values, version=Lesson.version + 1)
+                                    .execution_options(synchronize_session=False))
+    except IntegrityError:      # the course's place is taken (by a cancelled lesson of it, say)
+        db.session.rollback()
+        raise RegisterError(_("This course already has a lesson at this time."))
     if result.rowcount != 1:
         db.session.rollback()
         raise Conflict(_("Someone else changed this lesson in the meantime. Look at it again."))
