@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from school import access, audit
 from school.extensions import db
+from school.i18n import current_language
 from school.models import (AcademicYear, Attendance, Course, Holiday, Lesson, LessonChange, Mark, Period, PlanItem,
                            SchoolClass, TimetableSlot, User)
 from school.models.register import WEEKS
@@ -87,8 +88,8 @@ class Draft:
 
 
 def course_label(course: Course) -> str:
-    from flask_babel import get_locale
-    lang = str(get_locale() or "ru") if has_request_context() else "ru"
+    """The subject in the reader's language, the class and the subgroup: how a clash names the other lesson."""
+    lang = current_language() if has_request_context() else "ru"
     label = f"{course.subject.name(lang)} ({course.school_class.label}"
     if course.subgroup is not None:
         label += f", {course.subgroup.name}"
