@@ -34,6 +34,13 @@ def row_stats(marks) -> RowStats:
     return RowStats(len(marks), average, grading.suggest(average, school_settings().round_up_from, low, high))
 
 
+# What the grid and the printed register read of a mark and an attendance (Cell's marks and attendance).
+GRID_MARK = (Mark.lesson_id, Mark.student_id, Mark.slot, Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment,
+             Mark.version)
+GRID_ATTENDANCE = (Attendance.lesson_id, Attendance.student_id, Attendance.code, Attendance.reason,
+                   Attendance.version)
+
+
 def grid(course: Course, period: Period) -> dict:
     """Everything the grid page shows for one course and period: its lessons up to a week ahead (the timetable
     generates the whole year's; the grid shows what is held and what is coming next). Reads only."""
@@ -48,10 +55,11 @@ def grid(course: Course, period: Period) -> dict:
     cells: dict[tuple[int, int], Cell] = {}
     marks_by_student: dict[int, list[Mark]] = {}
     if lesson_ids:
-        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)):
+        # Plain rows, not ORM objects: a thousand cells are only read (a save reads its cell again, as objects).
+        for m in db.session.execute(select(*GRID_MARK).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)):
             cells.setdefault((m.lesson_id, m.student_id), Cell()).marks.append(m)
             marks_by_student.setdefault(m.student_id, []).append(m)
-        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids))):
+        for a in db.session.execute(select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(lesson_ids))):
             cells.setdefault((a.lesson_id, a.student_id), Cell()).attendance = a
     period_marks = {pm.student_id: pm for pm in db.session.scalars(select(PeriodMark).where(
         PeriodMark.course_id == course.id, PeriodMark.kind == "period", PeriodMark.period_id == period.id))}
