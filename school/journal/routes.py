@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
@@ -107,8 +108,14 @@ def grid(course_id: int):
                   kinds=kinds, **data)
 
 
+@cache
+def _lesson_statement():
+    """A lesson with its course, built once: every save of a cell runs it."""
+    return select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == bindparam("id"))
+
+
 def _lesson_or_404(lesson_id) -> Lesson:
-    lesson = db.session.scalar(select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == lesson_id))
+    lesson = db.session.scalar(_lesson_statement(), {"id": lesson_id})
     if lesson is None:
         abort(404)
     return lesson

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from decimal import Decimal
 
-from sqlalchemy import and_, select
+from sqlalchemy import Date, and_, bindparam, select
 
 from school import clock, grading
 from school.extensions import db
-from school.models import Attendance, Course, Lesson, Mark, Period, PeriodMark
+from school.models import Attendance, Course, Lesson, Mark, Period, PeriodMark, SchoolClass
 from school.queries import school_settings
 from school.register import scales
 from school.register.roster import roster
@@ -74,14 +75,28 @@ def student_stats(course: Course, period: Period, student_id: int) -> RowStats:
     return row_stats(rows)
 
 
+@cache
+def _stats_statements():
+    """stats_around's two queries, built once (every save runs the first): the student's marks in the course
+    during the period of the class's scheme that holds the day, and whether there is such a period."""
+    day = bindparam("day", type_=Date)
+    period = (select(Period.first_day, Period.last_day)
+              .join(SchoolClass, and_(SchoolClass.id == bindparam("class_id"),
+                                      SchoolClass.period_scheme == Period.scheme))
+              .where(Period.year_id == bindparam("year_id"), Period.first_day <= day, Period.last_day >= day)
+              .subquery())
+    marks = select(Mark.code, Mark.weight).join(Lesson, Lesson.id == Mark.lesson_id).join(
+        period, and_(Lesson.day >= period.c.first_day, Lesson.day <= period.c.last_day)).where(
+        Lesson.course_id == bindparam("course_id"), Mark.student_id == bindparam("student_id"))
+    return marks, select(period.c.first_day)
+
+
 def stats_around(course: Course, day: dt.date, student_id: int) -> RowStats | None:
     """The row's figures for the period that holds `day`, in one query (a save's out-of-band answer)."""
-    period = select(Period.first_day, Period.last_day).where(
-        Period.year_id == course.year_id, Period.scheme == course.school_class.period_scheme,
-        Period.first_day <= day, Period.last_day >= day).subquery()
-    rows = db.session.execute(select(Mark.code, Mark.weight).join(Lesson, Lesson.id == Mark.lesson_id).join(
-        period, and_(Lesson.day >= period.c.first_day, Lesson.day <= period.c.last_day)).where(
-        Lesson.course_id == course.id, Mark.student_id == student_id)).all()
-    if not rows and not db.session.execute(select(period.c.first_day)).first():
+    marks, has_period = _stats_statements()
+    params = {"day": day, "year_id": course.year_id, "class_id": course.class_id, "course_id": course.id,
+              "student_id": student_id}
+    rows = db.session.execute(marks, params).all()
+    if not rows and not db.session.execute(has_period, params).first():
         return None
     return row_stats(rows)

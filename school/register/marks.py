@@ -6,10 +6,11 @@ of a saved mark (000 Приложение 5 п. 3.8). It answers with everything
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from school import access, clock
@@ -51,15 +52,21 @@ def parse_version(value: str) -> tuple[dict[int, int], int]:
         raise RegisterError(_("Please correct the errors in the form.")) from None
 
 
+@cache
+def _cell_statement():
+    """The cell's marks and attendance, built once (a save runs it twice)."""
+    student_id = bindparam("student_id")
+    return (select(Mark, Attendance).select_from(Lesson)
+            .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
+            .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
+            .where(Lesson.id == bindparam("lesson_id")).order_by(Mark.slot)
+            # The rows as they are now, not the session's copies: a save answers with what it wrote (new versions).
+            .execution_options(populate_existing=True))
+
+
 def cell_of(lesson_id: int, student_id: int) -> Cell:
     """The cell's marks and attendance in one query."""
-    rows = db.session.execute(
-        select(Mark, Attendance).select_from(Lesson)
-        .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
-        .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
-        .where(Lesson.id == lesson_id).order_by(Mark.slot)
-        # The rows as they are now, not the session's copies: a save answers with what it wrote (new versions).
-        .execution_options(populate_existing=True)).all()
+    rows = db.session.execute(_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
     cell = Cell()
     cell.marks = [m for m, _a in rows if m is not None]
     cell.attendance = next((a for _m, a in rows if a is not None), None)
