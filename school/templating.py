@@ -27,10 +27,15 @@ def kind_names(kinds: dict, lang: str) -> dict[int, str]:
 
 
 def _cell_html(lesson_id: int, sid: int, c, locked, names: dict[int, str], ATT: dict,
-               message: str | None = None) -> str:
+               message: str | None = None, page: bool = False) -> str:
     """One cell of the journal's grid as HTML (templates/journal/_cell.html says what it shows). The version is
-    digits, dots and a dash built from integers; the codes and comments are escaped, the names already are."""
-    out = [f'<td id="c{lesson_id}-{sid}" data-v="{c.version if c else "0-0"}"']
+    digits, dots and a dash built from integers; the codes and comments are escaped, the names already are.
+    On the page an empty cell carries no version (journal.js reads a missing one as "0-0": a third of the grid's
+    bytes were empty cells saying so); a save's answer always carries it."""
+    if c is None and page:
+        out = [f'<td id="c{lesson_id}-{sid}"']
+    else:
+        out = [f'<td id="c{lesson_id}-{sid}" data-v="{c.version if c else "0-0"}"']
     if locked or message:
         out.append(' class="' + ("x" + (" out" if locked == "out" else "") if locked else "")
                    + (" err" if message else "") + '"')
@@ -63,7 +68,7 @@ def grid_row(student, columns: list[tuple[int, object, bool]], cells: dict, name
     template) per cell was most of its render time."""
     sid, enrolled = student.student_id, student.enrolled
     return Markup("".join(_cell_html(lesson_id, sid, cells.get((lesson_id, sid)),
-                                     locked if enrolled(day) else "out", names, ATT)
+                                     locked if enrolled(day) else "out", names, ATT, page=True)
                           for lesson_id, day, locked in columns))
 
 
