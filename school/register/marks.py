@@ -139,11 +139,8 @@ def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> None:
                                   set_at=now, version=versions.fresh()))
         db.session.flush()
         return
-    _checked(db.session.execute(
-        update(Attendance).where(Attendance.lesson_id == lesson.id, Attendance.student_id == student_id,
-                                 Attendance.version == seen)
-        .values(code=action, set_by=user.id, set_at=now, version=Attendance.version + 1)
-        .execution_options(synchronize_session=False)))
+    _checked(db.session.execute(_attendance_update(), dict(of_lesson=lesson.id, of_student=student_id, seen=seen,
+                                                           new_code=action, author=user.id, now=now)))
 
 
 def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> None:
@@ -159,6 +156,29 @@ def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> N
         _checked(db.session.execute(delete(Attendance).where(Attendance.id == cell.attendance.id,
                                                              Attendance.version == seen_att)
                                     .execution_options(synchronize_session=False)))
+
+
+@cache
+def _mark_update(with_comment: bool):
+    """A mark's compare-and-set UPDATE, built once (with or without its comment): it changes the row only when
+    its version is still the one the teacher saw."""
+    values = dict(code=bindparam("new_code"), work_kind_id=bindparam("new_kind"), weight=bindparam("new_weight"),
+                  author_id=bindparam("author"), updated_at=bindparam("now"), version=Mark.version + 1)
+    if with_comment:
+        values["comment"] = bindparam("new_comment")
+    return (update(Mark).where(Mark.id == bindparam("mark_id"), Mark.version == bindparam("seen")).values(**values)
+            .execution_options(synchronize_session=False))
+
+
+@cache
+def _attendance_update():
+    """An attendance's compare-and-set UPDATE, built once."""
+    return (update(Attendance).where(Attendance.lesson_id == bindparam("of_lesson"),
+                                     Attendance.student_id == bindparam("of_student"),
+                                     Attendance.version == bindparam("seen"))
+            .values(code=bindparam("new_code"), set_by=bindparam("author"), set_at=bindparam("now"),
+                    version=Attendance.version + 1)
+            .execution_options(synchronize_session=False))
 
 
 def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, comment, now) -> None:
@@ -195,12 +215,9 @@ def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, co
         return
     if existing is None:
         raise Conflict()
-    values = dict(code=code, work_kind_id=kind_id, weight=kinds[kind_id].weight, author_id=user.id, updated_at=now,
-                  version=Mark.version + 1)
-    if comment is not None:
-        values["comment"] = comment or None
-    _checked(db.session.execute(update(Mark).where(Mark.id == existing.id, Mark.version == seen).values(**values)
-                                .execution_options(synchronize_session=False)))
+    _checked(db.session.execute(_mark_update(comment is not None), dict(
+        mark_id=existing.id, seen=seen, new_code=code, new_kind=kind_id, new_weight=kinds[kind_id].weight,
+        author=user.id, now=now, new_comment=comment or None)))
     if existing.code != code or existing.work_kind_id != kind_id:
         _log_change(lesson, student_id, slot, existing.code, code, user, now)
 
