@@ -1,7 +1,6 @@
 """Defter: the application factory is the only place an app is built."""
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 from flask import Flask
@@ -42,8 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Not X-Forwarded-Host: the host stays what the client asked for, never what a header claims.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
-    from school import (access, catalogs, cli, errors, i18n, integrity, models, request_limits,  # noqa: F401
-                        security, templating)  # (metadata, listeners)
+    from school import (access, catalogs, cli, clock, errors, i18n, integrity, models,  # noqa: F401
+                        request_limits, security, templating)  # (metadata, listeners)
     from school.auth import sessions
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
@@ -67,14 +66,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        try:  # one query per request for the login and its roles
-            user = db.session.execute(_user_statement(), {"id": int(user_id)}).unique().scalar_one_or_none()
+        try:  # one query per request for the login and its roles, stored and derived
+            row = db.session.execute(access.login_statement(), {"id": int(user_id), "today": clock.today()}
+                                     ).unique().one_or_none()
         except ValueError:
             return None
+        user = row[0] if row is not None else None
         if user is None or not user.active:
             sessions.end()
             return None
-        return user if sessions.still_valid(user) else None
+        if not sessions.still_valid(user):
+            return None
+        access.remember_roles(user, row.leads, row.guards, row.learns)
+        return user
 
     from school.admin import bp as admin_bp
     from school.auth import bp as auth_bp
@@ -113,16 +117,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(notices_bp)
     app.register_blueprint(messages_bp)
     return app
-
-
-@cache
-def _user_statement():
-    """The login and its roles by id, built once: every request of a logged-in user runs it."""
-    from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import joinedload
-
-    from school.models import User
-    return select(User).options(joinedload(User.roles)).where(User.id == bindparam("id"))
 
 
 @event.listens_for(Engine, "connect")

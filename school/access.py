@@ -8,9 +8,12 @@ Every view declares its audience with @allow(...) or @public; a view without a d
 """
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import Date, bindparam, exists, select
+from sqlalchemy.orm import joinedload
 
 from school import MAX_ID
 from school.extensions import db
@@ -50,25 +53,40 @@ def public(view):
     return view
 
 
+@cache
+def login_statement():
+    """The user loader's one query a request: the login, its staff roles and whether it holds the roles derived
+    from relations (a class teacher this year, a guardian, a student). Parameters: id, today."""
+    from school.models import AcademicYear, Guardianship, SchoolClass, Student, User
+
+    today = bindparam("today", type_=Date)
+    this_year = select(AcademicYear.id).where(AcademicYear.first_day <= today, AcademicYear.last_day >= today)
+    return (select(User,
+                   exists().where(SchoolClass.class_teacher_id == User.id,
+                                  SchoolClass.year_id == this_year.scalar_subquery()).label("leads"),
+                   exists().where(Guardianship.guardian_id == User.person_id).label("guards"),
+                   exists().where(Student.person_id == User.person_id).label("learns"))
+            .options(joinedload(User.roles)).where(User.id == bindparam("id")))
+
+
+def remember_roles(user, leads: bool, guards: bool, learns: bool) -> None:
+    """The user's roles for this request: the stored staff roles and the derived ones."""
+    held = (("class_teacher", leads), ("parent", guards), ("student", learns))
+    g._roles, g._roles_user = frozenset(user.staff_roles) | {role for role, has in held if has}, user.id
+
+
 def user_roles(user=None) -> frozenset[str]:
-    """Stored staff roles plus the roles derived from relations, computed once per request."""
+    """Stored staff roles plus the roles derived from relations, computed once per request (by the user loader
+    for the request's own user)."""
     user = user or current_user
     if not user or not user.is_authenticated:
         return frozenset()
     cached = g.get("_roles")
     if cached is not None and g.get("_roles_user") == user.id:
         return cached
-    from school.models import Guardianship, SchoolClass, Student
-    from school.queries import current_year_select
-
-    roles = set(user.staff_roles)
-    leads, guards, learns = db.session.execute(select(
-        exists().where(SchoolClass.class_teacher_id == user.id,
-                       SchoolClass.year_id == current_year_select().scalar_subquery()),
-        exists().where(Guardianship.guardian_id == user.person_id),
-        exists().where(Student.person_id == user.person_id))).one()
-    roles |= {role for role, held in (("class_teacher", leads), ("parent", guards), ("student", learns)) if held}
-    g._roles, g._roles_user = frozenset(roles), user.id
+    from school import clock
+    row = db.session.execute(login_statement(), {"id": user.id, "today": clock.today()}).unique().one()
+    remember_roles(user, row.leads, row.guards, row.learns)
     return g._roles
 
 
