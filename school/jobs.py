@@ -44,6 +44,8 @@ _app: Flask | None = None
 def init_app(app: Flask) -> None:
     env = os.environ.get
     app.config.setdefault("REDIS_URL", env("REDIS_URL", "").strip() or None)
+    # The queue's name: its keys in Redis (huey.redis.<name>, …), so that several schools can share one Redis.
+    app.config.setdefault("JOBS_QUEUE_NAME", env("JOBS_QUEUE_NAME", "").strip() or "defter")
     app.config.setdefault("JOBS_QUEUE_FILE", str(Path(app.instance_path) / "jobs.sqlite3"))
     app.config.setdefault("JOBS_RETRIES", int(env("JOBS_RETRIES", 2)))
     app.config.setdefault("JOBS_RETRY_DELAY", int(env("JOBS_RETRY_DELAY", 60)))
@@ -60,10 +62,10 @@ def use(app: Flask) -> None:
     _app = app
     if app.config["REDIS_URL"]:
         from huey.storage import RedisStorage
-        huey.storage = RedisStorage("defter", url=app.config["REDIS_URL"])
+        huey.storage = RedisStorage(app.config["JOBS_QUEUE_NAME"], url=app.config["REDIS_URL"])
     else:
         Path(app.config["JOBS_QUEUE_FILE"]).parent.mkdir(parents=True, exist_ok=True)
-        huey.storage = SqliteStorage("defter", filename=app.config["JOBS_QUEUE_FILE"])
+        huey.storage = SqliteStorage(app.config["JOBS_QUEUE_NAME"], filename=app.config["JOBS_QUEUE_FILE"])
 
 
 def result_folder(job_id: int) -> Path:
