@@ -153,8 +153,10 @@ class Server:
     """gunicorn as the README runs it, on 127.0.0.1 only; start() waits until /healthz answers."""
 
     def __init__(self, db: Database, port: int | None = None, workers: int = 2, threads: int = 4,
-                 timeout: float = 30):
+                 timeout: float = 30, env: dict | None = None):
+        """env: settings added to the database's environment (e.g. METRICS_TOKEN)."""
         self.db, self.port, self.workers, self.threads, self.timeout = db, port or free_port(), workers, threads, timeout
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
         self.log = open(db.folder / f"gunicorn-{self.port}.log", "ab")
 
@@ -167,7 +169,7 @@ class Server:
             self.log = open(self.log.name, "ab")
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", str(self.threads),
                "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", *_NO_CONTROL_SOCKET, "app:app"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.db.env(), stdout=self.log, stderr=self.log,
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**self.db.env(), **self.env}, stdout=self.log, stderr=self.log,
                                      start_new_session=True)
 
     def wait(self) -> None:
