@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hmac
 import math
-import os
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
@@ -29,7 +28,6 @@ RECENT_JOBS = 20
 def _setup(state) -> None:
     app = state.app
     jobs.init_app(app)
-    app.config.setdefault("METRICS_TOKEN", os.environ.get("METRICS_TOKEN", "").strip() or None)
     metrics.init_app(app)
 
 
