@@ -45,3 +45,12 @@ def pre_request(worker, req):
     if "X-REQUEST-ID" not in names:
         fly = next((value for name, value in req.headers if name == "FLY-REQUEST-ID"), None)
         req.headers.append(("X-REQUEST-ID", fly or uuid.uuid4().hex))
+
+
+def on_starting(server):
+    """/metrics sums the workers' counts in a file of the instance folder (school/ops/metrics.py): the counters
+    start again with the server."""
+    from school.config import instance_path
+    from school.ops import metrics
+
+    metrics.clear(instance_path())

@@ -1,10 +1,17 @@
-"""Settings from the environment; nothing else reads os.environ for configuration."""
+"""Settings from the environment; nothing else reads os.environ for configuration (tests/test_config.py checks).
+
+Left out on purpose: DEFTER_TODAY (school/clock.py), which pins the date for the demo, the tests and the load test
+and is read at each call so that a test can change it without making a new app; and the CLI's language
+(school/cli.py), which follows the POSIX locale variables as every command-line program does, before any app
+exists."""
 import datetime as dt
 import os
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The largest spreadsheet an import takes (IMPORT_MAX_BYTES's default).
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 def instance_path() -> str:
@@ -110,4 +117,28 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_URL": (env("PUBLIC_URL", "").strip() or "http://localhost:5000").rstrip("/"),
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
                                "application/json", "image/svg+xml"],
+        # Imports (school/imports/): the largest file accepted, and the most an XLSX or ODS may unpack to (an
+        # ordinary 5 MB workbook unpacks to a few times its size, a zip bomb to thousands).
+        "IMPORT_MAX_BYTES": int(env("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)),
+        "IMPORT_MAX_UNPACKED_BYTES": int(env("IMPORT_MAX_UNPACKED_BYTES", 10 * IMPORT_MAX_BYTES)),
+        # Background work (school/jobs.py): the queue in Redis when REDIS_URL is set, else in the instance folder;
+        # its name is in its Redis keys (huey.redis.<name>, …), so that several schools can share one Redis.
+        "REDIS_URL": env("REDIS_URL", "").strip() or None,
+        "JOBS_QUEUE_NAME": env("JOBS_QUEUE_NAME", "").strip() or "defter",
+        "JOBS_RETRIES": int(env("JOBS_RETRIES", 2)),
+        "JOBS_RETRY_DELAY": int(env("JOBS_RETRY_DELAY", 60)),
+        # /readyz also needs a recent heartbeat of a worker.
+        "WORKER_REQUIRED": env("WORKER_REQUIRED", "") == "1",
+        # Backups (school/backups/): encrypted to this age recipient when set; each destination keeps this many
+        # daily and monthly backups; the worker takes one every night at BACKUP_HOUR into each of the destinations
+        # (os.pathsep between folders) when they are set.
+        "BACKUP_AGE_RECIPIENT": env("BACKUP_AGE_RECIPIENT", "").strip() or None,
+        "BACKUP_KEEP_DAILY": int(env("BACKUP_KEEP_DAILY", 7)),
+        "BACKUP_KEEP_MONTHLY": int(env("BACKUP_KEEP_MONTHLY", 12)),
+        "BACKUP_DESTINATIONS": [p for p in env("BACKUP_DESTINATIONS", "").split(os.pathsep) if p],
+        "BACKUP_HOUR": int(env("BACKUP_HOUR", 2)),
+        # The Bearer token of /metrics; unset: no /metrics (and nothing counted).
+        "METRICS_TOKEN": env("METRICS_TOKEN", "").strip() or None,
+        # The school's Ed25519 archive key (PEM); unset: archive_key.pem in the instance folder, made once.
+        "ARCHIVE_KEY_FILE": env("ARCHIVE_KEY_FILE", "").strip() or None,
     }

@@ -42,15 +42,8 @@ _app: Flask | None = None
 
 
 def init_app(app: Flask) -> None:
-    env = os.environ.get
-    app.config.setdefault("REDIS_URL", env("REDIS_URL", "").strip() or None)
+    """The settings (REDIS_URL, JOBS_*, BACKUP_DESTINATIONS, BACKUP_HOUR) are school/config.py's."""
     app.config.setdefault("JOBS_QUEUE_FILE", str(Path(app.instance_path) / "jobs.sqlite3"))
-    app.config.setdefault("JOBS_RETRIES", int(env("JOBS_RETRIES", 2)))
-    app.config.setdefault("JOBS_RETRY_DELAY", int(env("JOBS_RETRY_DELAY", 60)))
-    app.config.setdefault("WORKER_REQUIRED", env("WORKER_REQUIRED", "") == "1")
-    # The nightly backup the worker takes when destinations are set (os.pathsep between folders), at this hour.
-    app.config.setdefault("BACKUP_DESTINATIONS", [p for p in env("BACKUP_DESTINATIONS", "").split(os.pathsep) if p])
-    app.config.setdefault("BACKUP_HOUR", int(env("BACKUP_HOUR", 2)))
     use(app)
 
 
@@ -60,10 +53,10 @@ def use(app: Flask) -> None:
     _app = app
     if app.config["REDIS_URL"]:
         from huey.storage import RedisStorage
-        huey.storage = RedisStorage("defter", url=app.config["REDIS_URL"])
+        huey.storage = RedisStorage(app.config["JOBS_QUEUE_NAME"], url=app.config["REDIS_URL"])
     else:
         Path(app.config["JOBS_QUEUE_FILE"]).parent.mkdir(parents=True, exist_ok=True)
-        huey.storage = SqliteStorage("defter", filename=app.config["JOBS_QUEUE_FILE"])
+        huey.storage = SqliteStorage(app.config["JOBS_QUEUE_NAME"], filename=app.config["JOBS_QUEUE_FILE"])
 
 
 def result_folder(job_id: int) -> Path:

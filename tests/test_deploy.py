@@ -39,6 +39,22 @@ def test_gunicorn_accepts_every_setting_of_the_file(monkeypatch):
     assert config.worker_class_str == "gthread" and config.limit_request_fields == conf["limit_request_fields"]
 
 
+def test_gunicorns_master_starts_the_metrics_counters_again(monkeypatch, tmp_path):
+    """The workers' counts are summed in the instance folder (school/ops/metrics.py); a new server starts from zero."""
+    import sqlite3
+    from contextlib import closing
+
+    from school.ops import metrics
+
+    store = metrics.store_path(tmp_path)
+    with closing(metrics._connect(store)) as conn:
+        conn.execute("INSERT INTO counters VALUES ('defter_saves_total', '[]', 7)")
+    on_starting = gunicorn_settings(monkeypatch, DEFTER_INSTANCE=str(tmp_path))["on_starting"]
+    on_starting(None)
+    with closing(sqlite3.connect(store)) as conn:
+        assert conn.execute("SELECT count(*) FROM counters").fetchone() == (0,)
+
+
 class FakeRequest:
     def __init__(self, headers):
         self.headers = list(headers)

@@ -3,6 +3,7 @@ school's statements PDF is made by the worker with a page that shows its progres
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -158,3 +159,81 @@ def test_the_file_is_not_served_before_the_job_is_done(app, client, auth, queue)
     auth.login("admin")
     page_url = start_all(client).headers["Location"]
     assert client.get(f"{page_url}/file").status_code == 404
+
+
+# ---------------------------------------------------------------- the queue in Redis
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_app(app, monkeypatch, tmp_path):
+    """An app configured from the environment with REDIS_URL (database 15) and a queue name of this test's own,
+    so that runs beside each other (other checkouts, CI) never share keys; the keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    conn = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        conn.ping()
+    except redis.RedisError as e:
+        conn.close()
+        pytest.skip(f"no Redis answers on {REDIS_URL}: {e}")
+    name = f"deftertest{uuid.uuid4().hex[:12]}"  # huey keeps letters and digits of a name
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("JOBS_QUEUE_NAME", name)
+    monkeypatch.setenv("JOBS_RETRY_DELAY", "0")
+    from tests.conftest import make_app
+    made = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    made.instance_path = str(tmp_path)
+    try:
+        yield made, conn, name
+    finally:
+        for key in conn.scan_iter(match=f"huey.*.{name}*"):
+            conn.delete(key)
+        conn.close()
+        jobs.huey.storage.conn.connection_pool.disconnect()
+        with made.app_context():
+            db.engine.dispose()
+
+
+def test_with_redis_url_the_queue_is_in_redis_and_a_burst_runs_a_job_once(redis_app, monkeypatch):
+    from huey.storage import RedisStorage
+
+    app, conn, name = redis_app
+    assert isinstance(jobs.huey.storage, RedisStorage) and jobs.huey.storage.name == name
+    assert not (Path(app.instance_path) / "jobs.sqlite3").exists()
+    calls = []
+    monkeypatch.setitem(jobs.HANDLERS, "check", lambda j, progress: calls.append(j.id) or (None, []))
+    job_id = submit(app)
+    # the depth is Redis's: the message is in the list huey keeps for this queue's name
+    assert conn.llen(f"huey.redis.{name}") == 1
+    with app.app_context():
+        assert jobs.queue_depth() == 1
+    runner = app.test_cli_runner()
+    burst(runner)
+    assert calls == [job_id] and job(app, job_id).state == "done"
+    assert conn.llen(f"huey.redis.{name}") == 0
+    with app.app_context():
+        assert jobs.queue_depth() == 0
+    burst(runner)  # nothing left to run: the job ran exactly once
+    assert calls == [job_id] and job(app, job_id).tries == 1
+
+
+def test_with_redis_url_a_failed_try_is_put_back_in_redis_and_retried(redis_app, monkeypatch):
+    app, _conn, _name = redis_app
+    tries = []
+
+    def flaky(j, progress):
+        tries.append(j.id)
+        if len(tries) == 1:
+            raise RuntimeError("the disk is full")
+        return None, []
+    monkeypatch.setitem(jobs.HANDLERS, "check", flaky)
+    job_id = submit(app)
+    with app.app_context():
+        assert jobs.run_burst() == 2
+        assert jobs.queue_depth() == 0
+    finished = job(app, job_id)
+    assert (finished.state, finished.tries) == ("done", 2)

@@ -102,3 +102,46 @@ def test_a_second_save_of_a_cell_answers_with_its_new_value(school):
     finally:
         b.close()
     assert len(set(seen)) == 3
+
+
+def test_a_backup_taken_during_the_load_holds_every_save_acknowledged_before_it(school, tmp_path):
+    """`flask school backup` beside the writers, then `restore --verify` and `--into` a scratch database: every
+    cell holds the last value acknowledged before the backup started (or one saved after it), the database intact."""
+    db, server = school
+    teachers = L.prepare(server.port, L.teacher_logins(db), 4, L.Plan(0, 0, 0))
+    taken = []
+    _round(teachers, 4, during=lambda: taken.append(L.take_backup(db, tmp_path / "backups")))
+    (started, took, backup), = taken
+    acked = [a for t in teachers for h in t.rec.history.values() for a in h if a.status == 200]
+    assert any(a.answered < started for a in acked)
+    assert any(started <= a.answered <= started + took for a in acked), "the writers went on during the backup"
+    restored = L.restore_backup(db, backup, tmp_path / "restored")
+    try:
+        checked, problems = L.verify_backup(restored.url, teachers, started)
+    finally:
+        restored.drop()
+    assert problems == []
+    assert checked >= 4
+
+
+def test_verify_backup_names_a_save_acknowledged_before_the_backup_and_missing(school):
+    """The check itself can fail, and it judges only what was acknowledged before the backup started."""
+    db, _server = school
+    marks, _att, _problems = L.read_cells(db.url)
+    (lesson, student), (code, version) = next(iter(marks.items()))
+    other = next(m for m in L.MARKS if m != code)
+    t = L.Teacher(1, "nobody", [], {}, "", L.Plan(0, 0, 0), 0)
+    # acknowledged before the backup (at 10) with a value and version the database does not hold
+    t.rec.history[(lesson, student)] = [L.Attempt(other, 1.0, 2.0, 200, f"{version + 1}-0")]
+    # acknowledged only after the backup started: not judged
+    t.rec.history[(10**9, 10**9)] = [L.Attempt("5", 11.0, 12.0, 200, "1-0")]
+    checked, problems = L.verify_backup(db.url, [t], started=10.0)
+    assert checked == 1
+    assert problems == [f"cell {(lesson, student)}: acknowledged {other!r} (version {version + 1}) before the backup, "
+                        f"restored {(code, version)!r}"]
+    # a later save of the same cell, acknowledged after the backup started, may be what the backup holds
+    t.rec.history[(lesson, student)].append(L.Attempt(code, 11.0, 12.0, 200, f"{version}-0"))
+    assert L.verify_backup(db.url, [t], started=10.0) == (1, [])
+    # so may one whose answer never came (with whatever version)
+    t.rec.history[(lesson, student)][-1:] = [L.Attempt(code, 11.0)]
+    assert L.verify_backup(db.url, [t], started=10.0) == (1, [])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import delete, insert, select, text, update
@@ -68,6 +69,61 @@ def test_metrics_count_failed_jobs(app, client):
         db.session.commit()
     assert "defter_jobs_failed 1" in client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(
         as_text=True)
+
+
+def test_metrics_give_the_age_of_each_destinations_last_good_backup(app, client):
+    from school.backups.service import utcnow
+    from school.models import BackupRun
+
+    app.config["METRICS_TOKEN"] = "t"
+    now = utcnow()
+    with app.app_context():
+        db.session.add_all([
+            BackupRun(destination="/mnt/usb", started_at=now - dt.timedelta(hours=2, seconds=30),
+                      finished_at=now - dt.timedelta(hours=2), outcome="ok", size=1),
+            BackupRun(destination="/mnt/usb", started_at=now - dt.timedelta(minutes=5),
+                      finished_at=now - dt.timedelta(minutes=5), outcome="failed", message="full"),
+            BackupRun(destination="/mnt/share", started_at=now, finished_at=now, outcome="failed", message="gone")])
+        db.session.commit()
+    body = client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True)
+    ages = dict(re.findall(r'^defter_backup_age_seconds\{destination="([^"]+)"\} (\S+)$', body, re.M))
+    assert set(ages) == {"/mnt/usb", "/mnt/share"}
+    assert 7200 <= float(ages["/mnt/usb"]) < 7300  # the failed run since does not make it younger
+    assert ages["/mnt/share"] == "+Inf"  # never a good one
+
+
+def test_nothing_is_counted_without_a_metrics_token(app, client, tmp_path):
+    app.instance_path = str(tmp_path)
+    client.get("/healthz")
+    app.config["METRICS_TOKEN"] = "t"
+    body = client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True)
+    assert "main.healthz" not in body and "defter_saves_total 0" in body
+
+
+def test_metrics_add_up_in_the_instance_folders_store_and_start_again_when_cleared(app, tmp_path):
+    """What one process counted is in the store for the others (another app on the same folder stands for another
+    worker process); clear() is what gunicorn's master runs when it starts."""
+    from school.ops import metrics
+
+    app.instance_path = str(tmp_path)
+    app.config["METRICS_TOKEN"] = "t"
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    other.instance_path = str(tmp_path)
+    other.config["METRICS_TOKEN"] = "t"
+    for _ in range(3):
+        app.test_client().get("/healthz")
+    other.test_client().get("/healthz")
+    line = 'defter_http_requests_total{endpoint="main.healthz",method="GET",status="200"} '
+    with app.app_context():
+        app.extensions["defter_metrics"].flush()  # as its thread does within a second
+    body = other.test_client().get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True)
+    assert line + "4" in body
+    assert 'defter_http_request_duration_seconds_bucket{endpoint="main.healthz",le="+Inf"} 4' in body
+    metrics.clear(tmp_path)
+    body = other.test_client().get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True)
+    assert line not in body
+    with other.app_context():
+        db.engine.dispose()
 
 
 # ---------------------------------------------------------------- integrity checks

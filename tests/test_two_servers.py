@@ -3,6 +3,7 @@ logged-in user's requests may alternate between them. PostgreSQL when DATABASE_U
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -10,12 +11,13 @@ from tests import factory
 from tests.load import loadtest as L
 
 pytestmark = pytest.mark.load
+METRICS_TOKEN = "two-servers"
 
 
 @pytest.fixture
 def servers(app, tmp_path):
     db = L.Database(None, tmp_path, existing=app.config["SQLALCHEMY_DATABASE_URI"])
-    pair = [L.Server(db, timeout=60), L.Server(db, timeout=60)]
+    pair = [L.Server(db, timeout=60, env={"METRICS_TOKEN": METRICS_TOKEN}) for _ in range(2)]
     try:
         for s in pair:
             s.spawn()
@@ -105,3 +107,27 @@ def test_the_login_throttle_counts_on_both_servers(servers):
     status, _page, _r = b.get("/journal/")
     assert status == 302
     a.close(), b.close()
+
+
+def test_metrics_count_the_requests_of_every_worker_process(servers):
+    """Each server is a gunicorn master with two worker processes, both on one instance folder (as two gunicorn
+    masters on one machine would be): /metrics on either counts what all four processes answered."""
+    for i in range(12):
+        browser = L.Browser(servers[i % 2].port)  # a new connection each time: either worker may take it
+        status, _page, _r = browser.get("/login")
+        browser.close()
+        assert status == 200
+    expected = 'defter_http_requests_total{endpoint="auth.login",method="GET",status="200"} 12'
+    deadline = time.monotonic() + 15  # each process adds its counts within a second
+    while True:
+        bodies = []
+        for server in servers:
+            browser = L.Browser(server.port)
+            status, body, _r = browser.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+            browser.close()
+            assert status == 200
+            bodies.append(body)
+        if all(expected in body for body in bodies):
+            break
+        assert time.monotonic() < deadline, [line for line in bodies[0].splitlines() if "auth.login" in line]
+        time.sleep(0.2)

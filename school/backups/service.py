@@ -29,14 +29,12 @@ NAME_RE = re.compile(r"^defter-(\d{8}T\d{6}Z)$")
 
 
 def settings() -> dict:
-    """BACKUP_AGE_RECIPIENT, BACKUP_KEEP_DAILY, BACKUP_KEEP_MONTHLY: from the app's config when set there (tests),
-    else from the environment."""
+    """BACKUP_AGE_RECIPIENT, BACKUP_KEEP_DAILY, BACKUP_KEEP_MONTHLY (school/config.py)."""
     config = current_app.config
-    env = os.environ.get
     return {
-        "recipient": (config.get("BACKUP_AGE_RECIPIENT", env("BACKUP_AGE_RECIPIENT")) or "").strip(),
-        "keep_daily": int(config.get("BACKUP_KEEP_DAILY", env("BACKUP_KEEP_DAILY", 7))),
-        "keep_monthly": int(config.get("BACKUP_KEEP_MONTHLY", env("BACKUP_KEEP_MONTHLY", 12))),
+        "recipient": (config["BACKUP_AGE_RECIPIENT"] or "").strip(),
+        "keep_daily": int(config["BACKUP_KEEP_DAILY"]),
+        "keep_monthly": int(config["BACKUP_KEEP_MONTHLY"]),
     }
 
 

@@ -47,8 +47,7 @@ class ArchiveError(Exception):
 # ---------------------------------------------------------------- the school's key
 
 def key_file() -> Path:
-    return Path(current_app.config.get("ARCHIVE_KEY_FILE") or os.environ.get("ARCHIVE_KEY_FILE", "").strip()
-                or Path(current_app.instance_path) / "archive_key.pem")
+    return Path(current_app.config["ARCHIVE_KEY_FILE"] or Path(current_app.instance_path) / "archive_key.pem")
 
 
 def school_key() -> Ed25519PrivateKey:

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import hmac
-import os
+import math
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from school import jobs
+from school import clock, jobs
 from school.access import allow, get_or_404, public
+from school.backups import status as backup_status
 from school.extensions import db
 from school.htmx import render, wants_partial
 from school.models import AcademicYear, Job
@@ -27,9 +28,7 @@ RECENT_JOBS = 20
 def _setup(state) -> None:
     app = state.app
     jobs.init_app(app)
-    app.config.setdefault("METRICS_TOKEN", os.environ.get("METRICS_TOKEN", "").strip() or None)
-    app.before_request(metrics.start)
-    app.after_request(metrics.finish)
+    metrics.init_app(app)
 
 
 # ---------------------------------------------------------------- for machines
@@ -53,14 +52,20 @@ def metrics_page():
     failed = db.session.scalar(select(func.count(Job.id)).where(Job.state == "failed"))
     seen = jobs.last_heartbeat()
     gauges = {
-        "defter_jobs_queue_depth": ("Messages waiting in the job queue (retries included).", jobs.queue_depth()),
-        "defter_jobs_failed": ("Jobs that failed after their last try.", failed),
+        "defter_jobs_queue_depth": ("Messages waiting in the job queue (retries included).",
+                                    [((), jobs.queue_depth())]),
+        "defter_jobs_failed": ("Jobs that failed after their last try.", [((), failed)]),
     }
     if seen is not None:
-        from school import clock
         gauges["defter_worker_heartbeat_age_seconds"] = ("Seconds since a worker last beat.",
-                                                         (clock.now() - seen).total_seconds())
-    return Response(metrics.registry.render(gauges), mimetype="text/plain; version=0.0.4")
+                                                         [((), (clock.now() - seen).total_seconds())])
+    backups = backup_status.destinations()
+    if backups:
+        gauges["defter_backup_age_seconds"] = (
+            "Seconds since the last good backup of each destination (+Inf: none yet).",
+            [((("destination", d.destination),), (d.now - d.last_ok_at).total_seconds() if d.last_ok_at else math.inf)
+             for d in backups])
+    return Response(metrics.registry().render(gauges), mimetype="text/plain; version=0.0.4")
 
 
 # ---------------------------------------------------------------- the administrator's pages

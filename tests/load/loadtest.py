@@ -153,8 +153,10 @@ class Server:
     """gunicorn as the README runs it, on 127.0.0.1 only; start() waits until /healthz answers."""
 
     def __init__(self, db: Database, port: int | None = None, workers: int = 2, threads: int = 4,
-                 timeout: float = 30):
+                 timeout: float = 30, env: dict | None = None):
+        """env: settings added to the database's environment (e.g. METRICS_TOKEN)."""
         self.db, self.port, self.workers, self.threads, self.timeout = db, port or free_port(), workers, threads, timeout
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
         self.log = open(db.folder / f"gunicorn-{self.port}.log", "ab")
 
@@ -167,7 +169,7 @@ class Server:
             self.log = open(self.log.name, "ab")
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", str(self.threads),
                "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", *_NO_CONTROL_SOCKET, "app:app"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.db.env(), stdout=self.log, stderr=self.log,
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**self.db.env(), **self.env}, stdout=self.log, stderr=self.log,
                                      start_new_session=True)
 
     def wait(self) -> None:
@@ -296,6 +298,16 @@ class Cell:
 
 
 @dataclass
+class Attempt:
+    """One save of a cell as its teacher saw it, in the order the teacher sent them (time.monotonic() seconds)."""
+    value: str
+    sent: float
+    answered: float | None = None  # None: no answer came (the save may or may not have been written)
+    status: int | None = None
+    version: str | None = None  # the cell's version in the answer: what the database holds after a 200
+
+
+@dataclass
 class Record:
     """What one simulated teacher saw: latencies, answers, and per cell the acknowledged and unanswered values."""
     paced_ms: list[float] = field(default_factory=list)
@@ -305,6 +317,8 @@ class Record:
     # cell -> values saved after the last acknowledged one whose answer never came (they may have been written)
     acked: dict[tuple[int, int], str] = field(default_factory=dict)
     unanswered: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    # cell -> every save of it, for the question "what had been acknowledged when the backup started?"
+    history: dict[tuple[int, int], list[Attempt]] = field(default_factory=dict)
 
 
 def teacher_cells(browser: Browser) -> list[Cell]:
@@ -362,6 +376,8 @@ class Teacher(threading.Thread):
         cell = self.rnd.choice(self.cells)
         key = (cell.lesson, cell.student)
         value = self.rnd.choice(MARKS if cell.marks else ATTENDANCE)
+        attempt = Attempt(value, time.monotonic())
+        self.rec.history.setdefault(key, []).append(attempt)
         start = time.perf_counter()
         try:
             status, body, _r = self.browser.request(
@@ -374,10 +390,11 @@ class Teacher(threading.Thread):
             time.sleep(0.05)
             return
         ms = (time.perf_counter() - start) * 1000
+        attempt.answered, attempt.status = time.monotonic(), status
         self.rec.statuses[status] = self.rec.statuses.get(status, 0) + 1
         m = CELL.search(body)
         if m:
-            cell.version = m.group(3)
+            cell.version = attempt.version = m.group(3)
         if status == 200:
             self.rec.acked[key] = value
             self.rec.unanswered.pop(key, None)
@@ -455,26 +472,36 @@ def prepare(port: int, logins: list[str], n: int, plan: Plan) -> list[Teacher]:
     return teachers
 
 
+def read_cells(url: str) -> tuple[dict, dict, list[str]]:
+    """(marks of slot 1, attendance) as {(lesson, student): (code, version)} and what the database's own integrity
+    check found (SQLite; PostgreSQL has no such check and its constraints are always enforced)."""
+    from sqlalchemy import create_engine, text
+    problems = []
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            if engine.dialect.name == "sqlite":
+                result = c.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+                if result != ["ok"]:
+                    problems.append(f"integrity_check: {result[:5]}")
+            marks = {(l, s): (code, v) for l, s, code, v in c.execute(text(
+                "SELECT lesson_id, student_id, code, version FROM marks WHERE slot = 1"))}
+            att = {(l, s): (code, v) for l, s, code, v in c.execute(text(
+                "SELECT lesson_id, student_id, code, version FROM attendance"))}
+    finally:
+        engine.dispose()
+    return marks, att, problems
+
+
 def verify(db: Database, teachers: list[Teacher]) -> list[str]:
     """Every acknowledged save is in the database with its value (or a later value that was sent but whose answer
     never came: it may have been written before the kill); the database is intact."""
-    from sqlalchemy import text
-    problems = []
-    engine = db.engine()
-    with engine.connect() as c:
-        if db.kind == "sqlite":
-            result = c.exec_driver_sql("PRAGMA integrity_check").scalars().all()
-            if result != ["ok"]:
-                problems.append(f"integrity_check: {result[:5]}")
-        marks = {(l, s): code for l, s, code in c.execute(text("SELECT lesson_id, student_id, code FROM marks "
-                                                                "WHERE slot = 1"))}
-        att = {(l, s): code for l, s, code in c.execute(text("SELECT lesson_id, student_id, code FROM attendance"))}
-    engine.dispose()
+    marks, att, problems = read_cells(db.url)
     checked = 0
     for t in teachers:
         for key, value in t.rec.acked.items():
             checked += 1
-            found = att.get(key) if value in ATTENDANCE else marks.get(key)
+            found = (att if value in ATTENDANCE else marks).get(key, (None, None))[0]
             allowed = {value, *t.rec.unanswered.get(key, [])}
             if found not in allowed:
                 problems.append(f"cell {key}: acknowledged {value!r}, found {found!r}")
@@ -482,9 +509,83 @@ def verify(db: Database, teachers: list[Teacher]) -> list[str]:
     return problems
 
 
+def _row_version(value: str, cell_version: str) -> int:
+    """The version of the row a save wrote, from the cell's version in its answer ("m1.m2-a": slot 1 for a mark,
+    a for attendance)."""
+    marks, _sep, attendance = cell_version.partition("-")
+    return int(attendance if value in ATTENDANCE else marks.split(".")[0])
+
+
+def verify_backup(url: str, teachers: list[Teacher], started: float) -> tuple[int, list[str]]:
+    """The restored database at url holds, for every cell with a save acknowledged before the backup started
+    (time.monotonic() `started`), the last such save's value and version, or those of a save sent after it (an
+    acknowledged one, or one whose answer never came, with any version); and it is intact.
+    Returns (cells checked, problems)."""
+    marks, att, problems = read_cells(url)
+    checked = 0
+    for t in teachers:
+        for key, attempts in t.rec.history.items():
+            before = [i for i, a in enumerate(attempts)
+                      if a.status == 200 and a.answered is not None and a.answered < started]
+            if not before:
+                continue
+            checked += 1
+            last = before[-1]
+            allowed = {(a.value, _row_version(a.value, a.version)) for a in attempts[last:]
+                       if a.status == 200 and a.version}
+            maybe = {a.value for a in attempts[last + 1:] if a.status is None}
+            kept = attempts[last]
+            found = (att if kept.value in ATTENDANCE else marks).get(key)
+            if found is None or (tuple(found) not in allowed and found[0] not in maybe):
+                problems.append(f"cell {key}: acknowledged {kept.value!r} (version "
+                                f"{_row_version(kept.value, kept.version)}) before the backup, restored {found!r}")
+    return checked, problems
+
+
+# --- a backup during the load -------------------------------------------------------------------------------------
+
+def flask_command(db: Database, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`flask ARGS` against the load's database, as the administrator runs it beside the serving app."""
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=db.env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def take_backup(db: Database, destination: Path) -> tuple[float, float, Path]:
+    """`flask school backup DEST` while the app serves; (time.monotonic() when it was started, seconds it took,
+    the backup's folder). The snapshot is taken after the start, so a save acknowledged before it is in it."""
+    started = time.monotonic()
+    done = flask_command(db, "school", "--lang", "ru", "backup", str(destination))
+    took = time.monotonic() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"flask school backup failed: {done.stderr.strip()[-2000:]}")
+    (folder,) = [p for p in destination.iterdir() if p.is_dir() and p.name.startswith("defter-")]
+    return started, took, folder
+
+
+def restore_backup(db: Database, backup: Path, folder: Path) -> Database:
+    """`flask school restore BACKUP --verify`, then `--into` a new scratch database of the same kind in folder (the
+    caller drops it), so that its rows can be read."""
+    def restore(*args: str) -> None:
+        done = flask_command(db, "school", "--lang", "ru", "restore", str(backup), *args)
+        if done.returncode != 0:
+            raise RuntimeError(f"flask school restore {args[0]} failed: {(done.stdout + done.stderr)[-2000:]}")
+
+    restore("--verify")
+    folder.mkdir(parents=True, exist_ok=True)
+    restored = Database(db.url if db.kind == "postgresql" else None, folder)
+    try:
+        restore("--into", restored.url)
+    except BaseException:
+        restored.drop()
+        raise
+    return restored
+
+
 def run(teachers_n: int, seconds: float, flat_seconds: float, crash: bool, database: str | None,
-        kills: int = 3, keep: bool = False) -> tuple[dict, list[str]]:
-    """One run; returns (figures, failures). Budgets are judged by the caller."""
+        kills: int = 3, keep: bool = False, backup: bool = False) -> tuple[dict, list[str]]:
+    """One run; returns (figures, failures). Budgets are judged by the caller. backup: `flask school backup` in the
+    middle of the paced load; after the load it is restored (--verify, then --into a scratch database) and must
+    hold every save acknowledged before the backup started."""
     folder = Path(tempfile.mkdtemp(prefix="defter-load-"))
     db = Database(database, folder)
     server = None
@@ -510,9 +611,28 @@ def run(teachers_n: int, seconds: float, flat_seconds: float, crash: bool, datab
                 time.sleep(max(0.0, plan.start + seconds * (k + 1) / (kills + 1) - time.monotonic()))
                 killed.append(server.kill9())
                 server.start()
+        taken = None
+        if backup:
+            time.sleep(max(0.0, plan.start + seconds / 2 - time.monotonic()))
+            taken = take_backup(db, folder / "backups")
         for t in teachers:
             t.join(seconds + flat_seconds + 30)
         server.stop()
+        backup_figures, backup_problems = {}, []
+        if taken:
+            started, took, backup_folder = taken
+            t0 = time.monotonic()
+            restored = restore_backup(db, backup_folder, folder / "restored")
+            try:
+                restore_took = time.monotonic() - t0
+                checked, backup_problems = verify_backup(restored.url, teachers, started)
+            finally:
+                restored.drop()
+            backup_figures = {"backup_seconds": took, "restore_seconds": restore_took,
+                              "backup_cells_checked": checked,
+                              "acked_during_backup": sum(1 for t in teachers for h in t.rec.history.values()
+                                                         for a in h if a.status == 200
+                                                         and started <= a.answered <= started + took)}
         recs = [t.rec for t in teachers]
         paced = [ms for r in recs for ms in r.paced_ms]
         statuses: dict[int, int] = {}
@@ -525,9 +645,11 @@ def run(teachers_n: int, seconds: float, flat_seconds: float, crash: bool, datab
             "errors": sum(r.errors for r in recs),
             "paced_saves": len(paced), "p50_ms": pct(paced, 0.5), "p99_ms": pct(paced, 0.99),
             "flat_out_saves_per_s": sum(r.flat_answered for r in recs) / flat_seconds if flat_seconds else 0.0,
-            "kills": killed,
+            "kills": killed, **backup_figures,
         }
-        failures = []
+        failures = [f"backup: {p}" for p in backup_problems]
+        if taken and not backup_figures["backup_cells_checked"]:
+            failures.append("backup: no save was acknowledged before the backup started")
         if cells == 0:
             failures.append("no cells to save: the teachers found no open lessons today")
         if crash:
@@ -565,11 +687,13 @@ def main(argv=None) -> int:
                         help="a PostgreSQL server URL (a scratch database is created there); default: a SQLite file")
     parser.add_argument("--crash", action="store_true", help="kill -9 every gunicorn process three times")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and logs")
+    parser.add_argument("--no-backup", dest="backup", action="store_false",
+                        help="no `flask school backup` in the middle of the load run (and no restore of it)")
     args = parser.parse_args(argv)
     if args.database and args.database.startswith("sqlite"):
         args.database = None
     figures, failures = run(args.teachers, args.seconds, args.flat_seconds, args.crash, args.database,
-                            keep=args.keep)
+                            keep=args.keep, backup=args.backup and not args.crash)
     mode = "crash" if args.crash else "load"
     emit(f"{mode}_database", figures["database"], "")
     emit(f"{mode}_teachers", figures["teachers"], "teachers")
@@ -581,6 +705,11 @@ def main(argv=None) -> int:
     emit(f"{mode}_flat_out_saves_per_s", figures["flat_out_saves_per_s"], "saves/s")
     if args.crash:
         emit("crash_processes_killed", figures["kills"], "processes")
+    if "backup_seconds" in figures:
+        emit(f"{mode}_backup_seconds", figures["backup_seconds"], "s")
+        emit(f"{mode}_saves_acknowledged_during_backup", figures["acked_during_backup"], "saves")
+        emit(f"{mode}_restore_verify_and_into_seconds", figures["restore_seconds"], "s")
+        emit(f"{mode}_backup_cells_checked", figures["backup_cells_checked"], "cells")
     failures += judge(figures, args.crash)
     for line in failures:
         _log(f"FAILED: {line}")
