@@ -242,3 +242,30 @@ def test_timetabled_lessons_show_even_before_anyone_opened_the_register(app, aut
     auth.post("/lang", {"language": "ru"})
     html = client.get(f"/diary/{ids['lenur']}?week=2026-W47").get_data(as_text=True)
     assert "Математика" in html and "вторник, 17 ноября" in html
+
+
+def test_a_reload_within_half_an_hour_is_the_same_visit(app, auth, client, ids, monkeypatch):
+    from school import clock
+    from school.diary import routes as diary_routes
+    auth.login("parent")
+    start = dt.datetime(2026, 11, 24, 19, 0)
+    url = f"/diary/{ids['emil']}?week=2026-W48"
+
+    def views():
+        with app.app_context():
+            return db.session.scalars(select(DiaryView.viewed_at).where(
+                DiaryView.student_id == ids["emil"], DiaryView.week_start == dt.date(2026, 11, 23))
+                .order_by(DiaryView.viewed_at)).all()
+    for minutes in (0, 5, diary_routes.VISIT_MINUTES):
+        monkeypatch.setattr(clock, "now", lambda m=minutes: start + dt.timedelta(minutes=m))
+        assert client.get(url).status_code == 200
+    assert views() == [start]
+    later = start + dt.timedelta(minutes=diary_routes.VISIT_MINUTES + 1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert client.get(url).status_code == 200
+    assert views() == [start, later]
+    # Another week is another visit at once.
+    assert client.get(f"/diary/{ids['emil']}?week=2026-W47").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DiaryView).where(
+            DiaryView.week_start == dt.date(2026, 11, 16))) == 1

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from school import access, audit, clock, week
 from school.access import allow
@@ -99,19 +99,26 @@ def _week_title(monday: dt.date, current: dt.date) -> str:
              last=format_date(monday + dt.timedelta(days=6), "d MMM y"))
 
 
+VISIT_MINUTES = 30
+
+
 def _week_page(student: Student, students: list[Student], status: int = 200):
     monday = _week_start()
     sunday = monday + dt.timedelta(days=6)
     current = calendar.week_bounds(clock.today())[0]
     enrolments = _enrolments(student, (monday, sunday))
     days = week.days(student.id, monday, sunday, enrolments)
-    if status == 200:  # a refused acknowledgement re-shows the week without counting it as a view
-        db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday,
-                                 viewed_at=clock.now()))
+    last_view, acknowledged = db.session.execute(select(func.max(DiaryView.viewed_at),
+                                                        func.max(DiaryView.acknowledged_at)).where(
+        DiaryView.user_id == current_user.id, DiaryView.student_id == student.id,
+        DiaryView.week_start == monday)).one()
+    now = clock.now()
+    # The fact of acquaintance: one row a visit. A refused acknowledgement re-shows the week without counting it,
+    # and reloading the same week within VISIT_MINUTES of the last view is the same visit (a phone on a slow
+    # network reloads often; each row is a write, and the register's writes share one SQLite writer).
+    if status == 200 and (last_view is None or now - last_view > dt.timedelta(minutes=VISIT_MINUTES)):
+        db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday, viewed_at=now))
         db.session.commit()
-    acknowledged = db.session.scalar(select(DiaryView.acknowledged_at).where(
-        DiaryView.user_id == current_user.id, DiaryView.student_id == student.id, DiaryView.week_start == monday,
-        DiaryView.acknowledged_at.is_not(None)).limit(1))
     ctx = _common(student, students, "week", enrolments)
     return render("diary/week.html", status=status, days=[d for d in days if d.date.weekday() < 6 or d.lessons],
                   monday=monday, sunday=sunday, prev_week=calendar.iso_week(monday - dt.timedelta(days=7)),
