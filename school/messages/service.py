@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cache
+from types import SimpleNamespace
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 
 from school import access, audit, clock
 from school.extensions import db
@@ -228,12 +230,18 @@ def _visible(user: User):
     return or_(*mine)
 
 
+@cache
+def _unread_statement():
+    """unread_count's query, built once: every page of a family or a teacher shows the number."""
+    user = SimpleNamespace(id=bindparam("user_id"), person_id=bindparam("person_id"))
+    return (select(func.count(Message.id)).join(MessageThread, MessageThread.id == Message.thread_id)
+            .where(_visible(user), ~exists().where(MessageRead.message_id == Message.id,
+                                                   MessageRead.user_id == user.id)))
+
+
 def unread_count(user: User) -> int:
     """Messages of the user's threads they have not opened (the navigation's number)."""
-    return db.session.scalar(
-        select(func.count(Message.id)).join(MessageThread, MessageThread.id == Message.thread_id)
-        .where(_visible(user), ~exists().where(MessageRead.message_id == Message.id,
-                                               MessageRead.user_id == user.id))) or 0
+    return db.session.scalar(_unread_statement(), {"user_id": user.id, "person_id": user.person_id}) or 0
 
 
 @dataclass
