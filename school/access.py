@@ -12,7 +12,7 @@ from functools import cache
 
 from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
-from sqlalchemy import Date, bindparam, exists, select
+from sqlalchemy import Date, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from school import MAX_ID
@@ -183,15 +183,23 @@ def family_students(user) -> list:
     from school.models import Guardianship, Student
 
     roles = user_roles(user)
-    out = []
-    if "parent" in roles:
-        out += db.session.scalars(select(Student).join(Guardianship, Guardianship.student_id == Student.id)
-                                  .where(Guardianship.guardian_id == user.person_id).order_by(Student.id)).all()
-    if "student" in roles:
-        own = db.session.scalar(select(Student).where(Student.person_id == user.person_id))
-        if own and own not in out:
-            out.insert(0, own)
-    return out
+    if not roles & {"parent", "student"}:
+        return []
+    # One query for both: the person's own student record (first) and their children.
+    rows = db.session.execute(_family_statement(), {"person_id": user.person_id}).all()
+    own = [s for s, child in rows if not child and "student" in roles]
+    return own + [s for s, child in rows if child and "parent" in roles and s not in own]
+
+
+@cache
+def _family_statement():
+    """family_students' query, built once (every diary page runs it): (student, is a child of the person)."""
+    from school.models import Guardianship, Student
+
+    person = bindparam("person_id")
+    child = exists().where(Guardianship.student_id == Student.id, Guardianship.guardian_id == person)
+    return (select(Student, child.label("child")).where(or_(Student.person_id == person, child))
+            .order_by(Student.id))
 
 
 def init_app(app) -> None:
