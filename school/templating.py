@@ -66,10 +66,23 @@ def grid_row(student, columns: list[tuple[int, object, bool]], cells: dict, name
 
     Plain Python, not a template: the 35 × 30 grid has a thousand cells, and a macro (or a call from the
     template) per cell was most of its render time."""
+    if not columns:
+        return Markup("")
     sid, enrolled = student.student_id, student.enrolled
-    return Markup("".join(_cell_html(lesson_id, sid, cells.get((lesson_id, sid)),
-                                     locked if enrolled(day) else "out", names, ATT, page=True)
-                          for lesson_id, day, locked in columns))
+    throughout = student.enrolled_throughout(columns[0][1], columns[-1][1])  # the columns go by day
+    out = []
+    for lesson_id, day, locked in columns:
+        lock = locked if throughout or enrolled(day) else "out"
+        c = cells.get((lesson_id, sid))
+        if c is None:  # most cells: nothing entered yet
+            out.append(f'<td id="c{lesson_id}-{sid}"{_EMPTY_CELL_CLASS[lock]}></td>')
+        else:
+            out.append(_cell_html(lesson_id, sid, c, lock, names, ATT, page=True))
+    return Markup("".join(out))
+
+
+# The class of an empty cell by its lock, as _cell_html writes it.
+_EMPTY_CELL_CLASS = {False: "", True: ' class="x"', "out": ' class="x out"'}
 
 
 def init_app(app) -> None:

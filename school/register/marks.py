@@ -34,10 +34,13 @@ class Cell:
     @property
     def version(self) -> str:
         """What a save must have seen: each mark slot's version, then the attendance's ("1.2-0")."""
+        attendance = self.attendance.version if self.attendance else 0
+        if len(self.marks) == 1 and self.marks[0].slot == 1:  # most cells: one mark
+            return f"{self.marks[0].version}-{attendance}"
         by_slot = {m.slot: m.version for m in self.marks}
         top = max(by_slot, default=1)
         marks = ".".join(str(by_slot.get(slot, 0)) for slot in range(1, top + 1))
-        return f"{marks}-{self.attendance.version if self.attendance else 0}"
+        return f"{marks}-{attendance}"
 
 
 def parse_version(value: str) -> tuple[dict[int, int], int]:

@@ -45,6 +45,10 @@ class RosterRow:
         """In the class (or subgroup) on that day: a student who left and came back is not, in between."""
         return any(covers(a, b, day) for a, b in self.stays)
 
+    def enrolled_throughout(self, first: dt.date, last: dt.date) -> bool:
+        """In the class every day from first to last (one stay covers them all)."""
+        return any(a <= first and (b is None or b >= last) for a, b in self.stays)
+
 
 @cache
 def _roster_statement(subgroup: bool, one_student: bool):
