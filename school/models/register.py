@@ -88,7 +88,7 @@ class Lesson(Base):
     topic: Mapped[str | None] = mapped_column(Text)
     homework: Mapped[str | None] = mapped_column(Text)
     work_kind_id: Mapped[int | None] = mapped_column(ForeignKey("work_kinds.id"))
-    substitute_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    substitute_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     state: Mapped[str] = mapped_column(String(10), default="held")
     topic_entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     homework_entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
