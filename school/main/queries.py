@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from school import week
@@ -16,16 +17,27 @@ def enrolled_on(day: dt.date):
     return and_(Enrolment.from_day <= day, or_(Enrolment.to_day.is_(None), Enrolment.to_day >= day))
 
 
+@cache
+def _teacher_day_statements():
+    """The day's lessons of a teacher (theirs and those they substitute) and their lessons moved away from the
+    day; built once (every teacher's home page runs them). Parameters: day, user_id."""
+    day, user_id = bindparam("day", type_=Date), bindparam("user_id")
+    lessons = (select(Lesson).options(joinedload(Lesson.course)).join(Course, Course.id == Lesson.course_id)
+               .where(Lesson.day == day, or_(Course.teacher_id == user_id, Lesson.substitute_id == user_id)))
+    moved_away = (select(LessonChange, Lesson).join(Lesson, Lesson.id == LessonChange.lesson_id)
+                  .join(Course, Course.id == Lesson.course_id)
+                  .where(LessonChange.kind == "moved", LessonChange.from_day == day, Lesson.day != day,
+                         Course.teacher_id == user_id))
+    return lessons, moved_away
+
+
 def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     """A teacher's lessons of the day from the calendar of lessons: their own courses' and those they substitute,
     with the day's changes (substituted, moved here or away, cancelled, extra)."""
-    lessons = db.session.scalars(select(Lesson).options(joinedload(Lesson.course)).join(
-        Course, Course.id == Lesson.course_id).where(
-        Lesson.day == day, or_(Course.teacher_id == user_id, Lesson.substitute_id == user_id))).all()
-    moved_away = db.session.execute(select(LessonChange, Lesson).join(Lesson, Lesson.id == LessonChange.lesson_id)
-                                    .join(Course, Course.id == Lesson.course_id).where(
-        LessonChange.kind == "moved", LessonChange.from_day == day, Lesson.day != day,
-        Course.teacher_id == user_id)).all()
+    lessons_of_day, moved_away_from_day = _teacher_day_statements()
+    params = {"day": day, "user_id": user_id}
+    lessons = db.session.scalars(lessons_of_day, params).all()
+    moved_away = db.session.execute(moved_away_from_day, params).all()
     bells = {b.number: b for b in db.session.scalars(select(BellTime))}
     rows = []
     for lesson in lessons:
