@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     access.init_app(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import flask_babel
 from babel import Locale, localedata
 from babel.dates import parse_pattern
 from flask import g, has_request_context, request
@@ -78,6 +79,32 @@ def chosen_language() -> str:
 def select_locale():
     lang = chosen_language()
     return CRH if lang == "crh" else lang
+
+
+def request_translations():
+    """Flask-Babel's translations for the request's locale, looked up once per locale and request: the templates
+    translate dozens of strings a page, and each lookup through Flask-Babel walks its request state three times.
+    Keyed on the locale object itself, so force_locale (which sets another) and refresh (which drops it) are
+    followed."""
+    state = g.get("_flask_babel")  # Flask-Babel's per-request namespace: its locale and domain
+    locale = getattr(state, "babel_locale", None)
+    cached = g.get("_translations")
+    if locale is not None and cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = flask_babel.get_translations()
+    g._translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """The templates' _(), ngettext() and their context forms through request_translations (after Babel's
+    init_app, whose callables these replace; the same newstyle formatting and escaping)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
 
 
 def localized(obj, field: str = "name", lang: str | None = None) -> str:
