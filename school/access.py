@@ -78,7 +78,10 @@ def remember_roles(user, leads: bool, guards: bool, learns: bool) -> None:
 def user_roles(user=None) -> frozenset[str]:
     """Stored staff roles plus the roles derived from relations, computed once per request (by the user loader
     for the request's own user)."""
-    user = user or current_user
+    if user is None:
+        # Flask-Login keeps the request's user in g once loaded: read it there (the navigation asks a dozen times
+        # a page, and each trip through the current_user proxy costs more than the rest of this function).
+        user = g.get("_login_user") or current_user
     if not user or not user.is_authenticated:
         return frozenset()
     cached = g.get("_roles")
