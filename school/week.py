@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from school.extensions import db
 from school.i18n import by_subject
@@ -147,9 +147,8 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
     """Every day from first to last with what the student had, in each class they were in on that day."""
     enrolments = _enrolments(student_id, first, last)
     shared = _classes(frozenset(e.class_id for e in enrolments), first, last)
-    courses, by_day, holidays, bells = shared.courses, shared.by_day, shared.holidays, shared.bells
     memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
-    lesson_ids = [les.id for day_lessons in by_day.values() for les in day_lessons]
+    lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
     marks: dict[int, list[Mark]] = {}
     attendance: dict[int, Attendance] = {}
     if lesson_ids:
@@ -159,6 +158,15 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
         for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
                                                              Attendance.student_id == student_id)):
             attendance[a.lesson_id] = a
+    return _student_days(student_id, first, last, enrolments, shared, memberships, marks, attendance)
+
+
+def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment], shared: _Classes,
+                  memberships: list[SubgroupMember], marks: dict[int, list[Mark]],
+                  attendance: dict[int, Attendance]) -> list[Day]:
+    """The days of days() from what was read: the student's enrolments and subgroups, the classes' shared rows,
+    and the student's marks (by lesson, in slot order) and attendance (by lesson)."""
+    courses, by_day, holidays, bells = shared.courses, shared.by_day, shared.holidays, shared.bells
     out = []
     day = first
     while day <= last:
@@ -179,6 +187,37 @@ def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
         day += dt.timedelta(days=1)
     _homework_due(out, shared.before)
     return out
+
+
+def memberships_of(student_ids: list[int]) -> dict[int, list[SubgroupMember]]:
+    """The students' subgroup memberships, by student (read once for a class's days and averages)."""
+    by_student: dict[int, list[SubgroupMember]] = {sid: [] for sid in student_ids}
+    for m in db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids or [0]))):
+        by_student[m.student_id].append(m)
+    return by_student
+
+
+def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, last: dt.date) -> dict[int, list[Day]]:
+    """days() of several students at once (a class's statements), by student: the same days, read in a constant
+    number of statements whatever the number of students. memberships: memberships_of(the students)."""
+    ids = list(memberships) or [0]
+    enrolments: dict[int, list[Enrolment]] = {sid: [] for sid in memberships}
+    for e in db.session.scalars(select(Enrolment).where(Enrolment.student_id.in_(ids), overlapping(first, last))
+                                .order_by(Enrolment.from_day)):
+        enrolments[e.student_id].append(e)
+    shared = _classes(frozenset(e.class_id for rows in enrolments.values() for e in rows), first, last)
+    lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
+    marks: dict[int, dict[int, list[Mark]]] = {sid: {} for sid in memberships}
+    attendance: dict[int, dict[int, Attendance]] = {sid: {} for sid in memberships}
+    if lesson_ids:
+        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids), Mark.student_id.in_(ids))
+                                    .order_by(Mark.slot)):
+            marks[m.student_id].setdefault(m.lesson_id, []).append(m)
+        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
+                                                             Attendance.student_id.in_(ids))):
+            attendance[a.student_id][a.lesson_id] = a
+    return {sid: _student_days(sid, first, last, enrolments[sid], shared, rows, marks[sid], attendance[sid])
+            for sid, rows in memberships.items()}
 
 
 def totals(week: list[Day]) -> Totals:
@@ -215,6 +254,38 @@ def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[S
     for c in mine:
         stats = row_stats(by_course.get(c.id, []))
         out.append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
+    return out
+
+
+def class_averages(school_class: SchoolClass, days: dict[int, dt.date],
+                   memberships: dict[int, list[SubgroupMember]]) -> dict[int, list[SubjectAverage]]:
+    """averages() of several students of a class, each on their own day (days: student id -> day), by student:
+    the periods, the courses and the marks of them all read once (memberships: memberships_of(the students))."""
+    periods = calendar.periods_of(school_class)
+    courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
+    period = {sid: calendar.period_containing(periods, day) for sid, day in days.items()}
+    spans = {sid: (p.first_day, min(p.last_day, days[sid])) for sid, p in period.items() if p is not None}
+    marks: dict[tuple[int, int], list[Row]] = {}
+    if spans:
+        for m in db.session.execute(select(Mark.student_id, Mark.code, Mark.weight, Lesson.course_id, Lesson.day)
+                                    .join(Lesson, Lesson.id == Mark.lesson_id)
+                                    .where(Mark.student_id.in_(list(spans)),
+                                           Lesson.course_id.in_([c.id for c in courses] or [0]),
+                                           Lesson.day >= min(first for first, last in spans.values()),
+                                           Lesson.day <= max(last for first, last in spans.values()))):
+            marks.setdefault((m.student_id, m.course_id), []).append(m)
+    out: dict[int, list[SubjectAverage]] = {}
+    for sid, day in days.items():
+        if sid not in spans:
+            out[sid] = []
+            continue
+        first, last = spans[sid]
+        mine = by_subject(student_courses(sid, school_class.id, day, courses, memberships.get(sid, [])))
+        out[sid] = []
+        for c in mine:
+            if c.attested and c.assessment == "scale":
+                stats = row_stats([m for m in marks.get((sid, c.id), []) if first <= m.day <= last])
+                out[sid].append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
     return out
 
 
