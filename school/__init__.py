@@ -1,6 +1,7 @@
 """Defter: the application factory is the only place an app is built."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import Flask
@@ -66,11 +67,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from sqlalchemy.orm import joinedload
-
-        from school.models import User
         try:  # one query per request for the login and its roles
-            user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+            user = db.session.execute(_user_statement(), {"id": int(user_id)}).unique().scalar_one_or_none()
         except ValueError:
             return None
         if user is None or not user.active:
@@ -115,6 +113,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(notices_bp)
     app.register_blueprint(messages_bp)
     return app
+
+
+@cache
+def _user_statement():
+    """The login and its roles by id, built once: every request of a logged-in user runs it."""
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
+    from school.models import User
+    return select(User).options(joinedload(User.roles)).where(User.id == bindparam("id"))
 
 
 @event.listens_for(Engine, "connect")

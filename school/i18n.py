@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from babel import Locale, localedata
 from babel.dates import parse_pattern
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -64,8 +64,11 @@ def chosen_language() -> str:
     """The user's stored language, else the visitor's choice (a cookie), else Accept-Language, else Russian."""
     if not has_request_context():  # the CLI and background work: Russian unless a locale is forced
         return "ru"
-    if current_user and current_user.is_authenticated:
-        return current_user.language
+    # Flask-Login keeps the request's user in g once loaded: read it there, not through the current_user proxy
+    # (pages ask for the language dozens of times; the proxy costs as much as the rest of this function).
+    user = g.get("_login_user") or current_user
+    if user and user.is_authenticated:
+        return user.language
     lang = request.cookies.get("lang") if request else None
     if lang in SUPPORTED:
         return lang

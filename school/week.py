@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import g
 from sqlalchemy import Row, func, select
+from sqlalchemy.orm import joinedload
 
 from school.extensions import db
 from school.i18n import by_subject
@@ -70,7 +71,8 @@ class SubjectAverage:
 
 
 def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
-    return db.session.scalars(select(Enrolment).where(Enrolment.student_id == student_id, overlapping(first, last))
+    return db.session.scalars(select(Enrolment).options(joinedload(Enrolment.school_class))
+                              .where(Enrolment.student_id == student_id, overlapping(first, last))
                               .order_by(Enrolment.from_day)).all()
 
 
@@ -143,9 +145,13 @@ def _homework_due(out: list[Day], before: dict[int, Lesson]) -> None:
             previous[item.course.id] = item.lesson
 
 
-def days(student_id: int, first: dt.date, last: dt.date) -> list[Day]:
-    """Every day from first to last with what the student had, in each class they were in on that day."""
-    enrolments = _enrolments(student_id, first, last)
+def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment] | None = None) -> list[Day]:
+    """Every day from first to last with what the student had, in each class they were in on that day.
+    `enrolments`: the student's enrolments when the caller has read them already (any that meet the days)."""
+    if enrolments is None:
+        enrolments = _enrolments(student_id, first, last)
+    else:
+        enrolments = [e for e in enrolments if e.from_day <= last and (e.to_day is None or e.to_day >= first)]
     shared = _classes(frozenset(e.class_id for e in enrolments), first, last)
     memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
     lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
@@ -202,7 +208,8 @@ def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, las
     number of statements whatever the number of students. memberships: memberships_of(the students)."""
     ids = list(memberships) or [0]
     enrolments: dict[int, list[Enrolment]] = {sid: [] for sid in memberships}
-    for e in db.session.scalars(select(Enrolment).where(Enrolment.student_id.in_(ids), overlapping(first, last))
+    for e in db.session.scalars(select(Enrolment).options(joinedload(Enrolment.school_class))
+                                .where(Enrolment.student_id.in_(ids), overlapping(first, last))
                                 .order_by(Enrolment.from_day)):
         enrolments[e.student_id].append(e)
     shared = _classes(frozenset(e.class_id for rows in enrolments.values() for e in rows), first, last)
@@ -241,19 +248,33 @@ def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[S
     period = period_of(school_class, day)
     if period is None:
         return []
-    mine = [c for c in courses_of(student_id, school_class, day) if c.attested and c.assessment == "scale"]
-    marks = db.session.scalars(select(Mark).join(Lesson, Lesson.id == Mark.lesson_id).where(
-        Mark.student_id == student_id, Lesson.course_id.in_([c.id for c in mine] or [0]),
-        Lesson.day >= period.first_day, Lesson.day <= min(period.last_day, day))).all()
-    lesson_course = dict(db.session.execute(select(Lesson.id, Lesson.course_id).where(
-        Lesson.id.in_([m.lesson_id for m in marks] or [0]))).all())
-    by_course: dict[int, list[Mark]] = {}
+    courses = courses_of(student_id, school_class, day)
+    return subject_averages(courses, marks_in_period(student_id, courses, period), min(period.last_day, day))
+
+
+def marks_in_period(student_id: int, courses: list[Course], period: Period) -> list[Row]:
+    """The student's marks in the courses' lessons of the period, by day: rows of the mark's code, weight,
+    work kind and comment with the lesson's day and course_id (plain rows: nothing here is written)."""
+    return db.session.execute(
+        select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)
+        .join(Lesson, Lesson.id == Mark.lesson_id)
+        .where(Mark.student_id == student_id, Lesson.course_id.in_([c.id for c in courses] or [0]),
+               Lesson.day >= period.first_day, Lesson.day <= period.last_day)
+        .order_by(Lesson.day, Mark.slot)).all()
+
+
+def subject_averages(courses: list[Course], marks: list[Row], until: dt.date) -> list[SubjectAverage]:
+    """Per attested scale subject, in the order of `courses`: the average and forecast of its marks (rows of
+    marks_in_period) up to the day `until`."""
+    by_course: dict[int, list[Row]] = {}
     for m in marks:
-        by_course.setdefault(lesson_course[m.lesson_id], []).append(m)
+        if m.day <= until:
+            by_course.setdefault(m.course_id, []).append(m)
     out = []
-    for c in mine:
-        stats = row_stats(by_course.get(c.id, []))
-        out.append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
+    for c in courses:
+        if c.attested and c.assessment == "scale":
+            stats = row_stats(by_course.get(c.id, []))
+            out.append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
     return out
 
 
@@ -264,28 +285,24 @@ def class_averages(school_class: SchoolClass, days: dict[int, dt.date],
     periods = calendar.periods_of(school_class)
     courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
     period = {sid: calendar.period_containing(periods, day) for sid, day in days.items()}
-    spans = {sid: (p.first_day, min(p.last_day, days[sid])) for sid, p in period.items() if p is not None}
-    marks: dict[tuple[int, int], list[Row]] = {}
-    if spans:
-        for m in db.session.execute(select(Mark.student_id, Mark.code, Mark.weight, Lesson.course_id, Lesson.day)
-                                    .join(Lesson, Lesson.id == Mark.lesson_id)
-                                    .where(Mark.student_id.in_(list(spans)),
-                                           Lesson.course_id.in_([c.id for c in courses] or [0]),
-                                           Lesson.day >= min(first for first, last in spans.values()),
-                                           Lesson.day <= max(last for first, last in spans.values()))):
-            marks.setdefault((m.student_id, m.course_id), []).append(m)
+    period = {sid: p for sid, p in period.items() if p is not None}
+    marks: dict[int, list[Row]] = {sid: [] for sid in period}
+    if period:
+        for m in db.session.execute(
+                select(Mark.student_id, Mark.code, Mark.weight, Lesson.day, Lesson.course_id)
+                .join(Lesson, Lesson.id == Mark.lesson_id)
+                .where(Mark.student_id.in_(list(period)), Lesson.course_id.in_([c.id for c in courses] or [0]),
+                       Lesson.day >= min(p.first_day for p in period.values()),
+                       Lesson.day <= max(p.last_day for p in period.values()))):
+            if m.day >= period[m.student_id].first_day:
+                marks[m.student_id].append(m)
     out: dict[int, list[SubjectAverage]] = {}
     for sid, day in days.items():
-        if sid not in spans:
+        if sid not in period:
             out[sid] = []
             continue
-        first, last = spans[sid]
         mine = by_subject(student_courses(sid, school_class.id, day, courses, memberships.get(sid, [])))
-        out[sid] = []
-        for c in mine:
-            if c.attested and c.assessment == "scale":
-                stats = row_stats([m for m in marks.get((sid, c.id), []) if first <= m.day <= last])
-                out[sid].append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
+        out[sid] = subject_averages(mine, marks[sid], min(period[sid].last_day, day))
     return out
 
 

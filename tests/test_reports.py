@@ -493,3 +493,24 @@ def test_director_page(app, client, auth, ids, school, monkeypatch):
         auth.login(login)
         assert client.get("/reports/overview").status_code == status, login
         auth.logout()
+
+
+def test_the_home_page_shows_the_oldest_of_a_long_todo_and_links_the_whole_list(app, client, auth, ids, school,
+                                                                               noon, monkeypatch):
+    from school.main import routes as main_routes
+    from school.reports.todo import todo
+    monkeypatch.setattr(main_routes, "TODO_ON_HOME", 1)  # the test school owes two lessons and two absences
+    with app.app_context():
+        owed = todo(ids["users"]["teacher"], ids["year_id"])
+        first, last = owed.lessons[0], owed.lessons[-1]
+        assert len(owed.lessons) == 2 and len(owed.absences) == 2
+    auth.login("teacher")
+    home = client.get("/").get_data(as_text=True)
+    assert f"/journal/lessons/{first.lesson_id}" in home and f"/journal/lessons/{last.lesson_id}" not in home
+    assert "Все 2 урока" in home and "Все 2 пропуска" in home and 'href="/todo"' in home
+    whole = client.get("/todo").get_data(as_text=True)
+    assert f"/journal/lessons/{first.lesson_id}" in whole and f"/journal/lessons/{last.lesson_id}" in whole
+    assert "Иванов Иван" in whole and "Шевченко Тарас" in whole and "Все 2" not in whole
+    auth.logout()
+    auth.login("parent")
+    assert client.get("/todo").status_code == 403

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from school import access, audit, clock, week
 from school.access import allow
@@ -16,8 +16,8 @@ from school.extensions import db
 from school.htmx import render
 from school.register import calendar, scales
 from school.register.attendance import tally
-from school.models import (Attendance, DiaryView, Guardianship, Holiday, Lesson, Mark, PeriodMark, Student,
-                           TimetableSlot, WorkKind)
+from school.models import (Attendance, Course, DiaryView, Guardianship, Holiday, Lesson, PeriodMark, Student,
+                           Person, Subject, TimetableSlot, User, WorkKind)
 from school.queries import current_year_id
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
@@ -48,13 +48,28 @@ def _week_start() -> dt.date:
     return calendar.week_bounds(clock.today())[0]
 
 
-def _common(student: Student, students: list[Student], tab: str) -> dict:
+def _enrolments(student: Student, also: tuple[dt.date, dt.date] | None = None) -> list:
+    """The student's enrolments a year either side of today (and over the days `also`): what _common and the
+    week both need, read once."""
     day = clock.today()
-    enrolments = week._enrolments(student.id, day - dt.timedelta(days=366), day + dt.timedelta(days=366))
+    first, last = day - dt.timedelta(days=366), day + dt.timedelta(days=366)
+    if also:
+        first, last = min(first, also[0]), max(last, also[1])
+    return week._enrolments(student.id, first, last)
+
+
+def _common(student: Student, students: list[Student], tab: str, enrolments: list | None = None) -> dict:
+    day = clock.today()
+    if enrolments is None:
+        enrolments = _enrolments(student)
     klass = week.class_on(enrolments, day) or (enrolments[-1].school_class if enrolments else None)
-    period = week.period_of(klass, day) if klass else None
-    return dict(student=student, students=students, tab=tab, klass=klass, period=period, no_js=True,
+    return dict(student=student, students=students, tab=tab, klass=klass, no_js=True,
                 kinds=scales.work_kinds_by_id(), today=day)
+
+
+def _period(ctx: dict):
+    """The period of today for the marks and attendance pages (the week shows none)."""
+    return week.period_of(ctx["klass"], ctx["today"]) if ctx["klass"] else None
 
 
 @bp.route("/")
@@ -88,7 +103,8 @@ def _week_page(student: Student, students: list[Student], status: int = 200):
     monday = _week_start()
     sunday = monday + dt.timedelta(days=6)
     current = calendar.week_bounds(clock.today())[0]
-    days = week.days(student.id, monday, sunday)
+    enrolments = _enrolments(student, (monday, sunday))
+    days = week.days(student.id, monday, sunday, enrolments)
     if status == 200:  # a refused acknowledgement re-shows the week without counting it as a view
         db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday,
                                  viewed_at=clock.now()))
@@ -96,7 +112,7 @@ def _week_page(student: Student, students: list[Student], status: int = 200):
     acknowledged = db.session.scalar(select(DiaryView.acknowledged_at).where(
         DiaryView.user_id == current_user.id, DiaryView.student_id == student.id, DiaryView.week_start == monday,
         DiaryView.acknowledged_at.is_not(None)).limit(1))
-    ctx = _common(student, students, "week")
+    ctx = _common(student, students, "week", enrolments)
     return render("diary/week.html", status=status, days=[d for d in days if d.date.weekday() < 6 or d.lessons],
                   monday=monday, sunday=sunday, prev_week=calendar.iso_week(monday - dt.timedelta(days=7)),
                   next_week=calendar.iso_week(monday + dt.timedelta(days=7)), this_week=calendar.iso_week(monday),
@@ -128,27 +144,25 @@ def acknowledge(student_id: int):
 def marks(student_id: int):
     student, students = student_or_404(student_id)
     ctx = _common(student, students, "marks")
-    klass, period = ctx["klass"], ctx["period"]
+    period = _period(ctx)
     subjects = []
     if period is not None:
-        by_course = {a.course.id: a for a in week.averages(student.id, klass, clock.today())}
+        today = ctx["today"]
         # Every attested subject, pass/fail and unmarked ones too; averages exist for scale subjects only.
-        courses = [c for c in week.courses_of(student.id, klass, clock.today()) if c.attested]
-        course_ids = [c.id for c in courses]
-        rows = db.session.execute(select(Mark, Lesson.day, Lesson.course_id).join(Lesson, Lesson.id == Mark.lesson_id)
-                                  .where(Mark.student_id == student.id, Lesson.course_id.in_(course_ids or [0]),
-                                         Lesson.day >= period.first_day, Lesson.day <= period.last_day)
-                                  .order_by(Lesson.day, Mark.slot)).all()
-        period_marks = db.session.scalars(select(PeriodMark).where(
-            PeriodMark.student_id == student.id, PeriodMark.course_id.in_(course_ids or [0]))).all()
+        courses = [c for c in week.courses_of(student.id, ctx["klass"], today) if c.attested]
+        marks = week.marks_in_period(student.id, courses, period)
+        by_course = {a.course.id: a for a in week.subject_averages(courses, marks, min(period.last_day, today))}
+        period_marks = db.session.execute(select(PeriodMark.course_id, PeriodMark.kind, PeriodMark.period_id,
+                                                 PeriodMark.code).where(
+            PeriodMark.student_id == student.id, PeriodMark.course_id.in_([c.id for c in courses] or [0]))).all()
         for c in courses:
             subjects.append(dict(
                 course=c, avg=by_course.get(c.id),
-                marks=[(m, d) for m, d, cid in rows if cid == c.id],
+                marks=[m for m in marks if m.course_id == c.id],
                 period_mark=next((pm for pm in period_marks if pm.course_id == c.id and pm.kind == "period"
                                   and pm.period_id == period.id), None),
                 year_mark=next((pm for pm in period_marks if pm.course_id == c.id and pm.kind == "year"), None)))
-    return render("diary/marks.html", subjects=subjects, **ctx)
+    return render("diary/marks.html", subjects=subjects, period=period, **ctx)
 
 
 @bp.route("/<int:student_id>/attendance")
@@ -156,14 +170,18 @@ def marks(student_id: int):
 def attendance(student_id: int):
     student, students = student_or_404(student_id)
     ctx = _common(student, students, "attendance")
-    period = ctx["period"]
+    period = _period(ctx)
     rows = []
     if period is not None:
-        rows = db.session.execute(select(Attendance, Lesson).join(Lesson, Lesson.id == Attendance.lesson_id).where(
-            Attendance.student_id == student.id, Lesson.day >= period.first_day, Lesson.day <= period.last_day)
+        rows = db.session.execute(
+            select(Attendance.code, Attendance.reason, Lesson.day, Lesson.number, Subject)
+            .join(Lesson, Lesson.id == Attendance.lesson_id).join(Course, Course.id == Lesson.course_id)
+            .join(Subject, Subject.id == Course.subject_id)
+            .where(Attendance.student_id == student.id, Lesson.day >= period.first_day,
+                   Lesson.day <= period.last_day)
             .order_by(Lesson.day, Lesson.number)).all()
-    totals = tally(a for a, _lesson in rows)
-    return render("diary/attendance.html", rows=rows, totals=totals, **ctx)
+    totals = tally(rows)
+    return render("diary/attendance.html", rows=rows, totals=totals, period=period, **ctx)
 
 
 @bp.route("/<int:student_id>/class")
@@ -172,10 +190,13 @@ def class_page(student_id: int):
     student, students = student_or_404(student_id)
     ctx = _common(student, students, "class")
     klass = ctx["klass"]
-    courses, slots, holidays, tests = [], [], [], []
+    courses, slots, holidays, tests, teachers = [], [], [], [], {}
     if klass is not None:
         courses = week.courses_of(student.id, klass, clock.today())
         ids = [c.id for c in courses]
+        # The teachers' names in one read, not a query per course.
+        teachers = dict(db.session.execute(select(User.id, Person).join(Person, Person.id == User.person_id).where(
+            User.id.in_({c.teacher_id for c in courses} | {klass.class_teacher_id}))).all())
         slots = db.session.scalars(select(TimetableSlot).where(TimetableSlot.course_id.in_(ids or [0]))
                                    .order_by(TimetableSlot.weekday, TimetableSlot.lesson_number)).all()
         holidays = db.session.scalars(select(Holiday).where(Holiday.year_id == current_year_id(),
@@ -190,16 +211,17 @@ def class_page(student_id: int):
     monday = calendar.week_bounds(clock.today())[0]
     weekday_dates = {wd: monday + dt.timedelta(days=wd - 1) for wd in range(1, 8)}
     return render("diary/class.html", courses=courses, timetable=timetable, holidays=holidays, tests=tests,
-                  weekday_dates=weekday_dates,
+                  weekday_dates=weekday_dates, teachers=teachers,
                   course_by_id={c.id: c for c in courses}, **ctx)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @allow(*FAMILY, write=("parent",))
 def settings():
-    students = [s for s in my_students()
-                if db.session.scalar(select(exists().where(Guardianship.student_id == s.id,
-                                                           Guardianship.guardian_id == current_user.person_id)))]
+    family = my_students()
+    guarded = set(db.session.scalars(select(Guardianship.student_id).where(
+        Guardianship.guardian_id == current_user.person_id)))
+    students = [s for s in family if s.id in guarded]
     forms = {s.id: FamilyForm(prefix=f"s{s.id}", obj=s) for s in students}
     status = 200
     if request.method == "POST":
@@ -219,4 +241,4 @@ def settings():
             return redirect(url_for("diary.settings"))
         status = 422
     return render("diary/settings.html", status=status, forms=forms, students=students, no_js=True,
-                  tab="settings", student=students[0] if students else None, all_students=my_students())
+                  tab="settings", student=students[0] if students else None, all_students=family)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
@@ -25,6 +26,7 @@ from school.register.errors import RegisterError
 from school.register.grid import grid as grid_data, student_stats
 from school.register.roster import roster
 from school.register.unlocks import open_days
+from school.templating import kind_names
 
 bp = Blueprint("journal", __name__, url_prefix="/journal")
 
@@ -90,18 +92,30 @@ def grid(course_id: int):
     substituted = {les.id for les in data["lessons"] if les.substitute_id == current_user.id}
     focus = next((les.id for les in data["lessons"] if les.day == today), None) or (
         data["lessons"][-1].id if data["lessons"] else None)
+    days_open = rules.editable_days(course, {les.day for les in data["lessons"]})
+    # The grid's columns: a lesson's cells are locked for this user when it is not their lesson, cancelled, or
+    # outside the edit window.
+    columns = [(les.id, les.day, not (writable or les.id in substituted) or les.state == "cancelled"
+                or not days_open[les.day]) for les in data["lessons"]]
+    kinds = scales.work_kinds_by_id()
     return render("journal/grid.html", course=course, period=period, periods=periods, today=today,
-                  writable=writable, substituted=substituted, focus=focus,
-                  open_days=rules.editable_days(course, {les.day for les in data["lessons"]}),
+                  writable=writable, substituted=substituted, focus=focus, open_days=days_open, columns=columns,
+                  kind_names=kind_names(kinds, chosen_language()),
                   lesson_codes=scales.lesson_codes(course), period_codes=scales.period_codes(course),
                   takes_marks=course.attested and course.assessment != "unmarked",
                   marked=lambda day: calendar.course_takes_marks(course, day),
                   min_marks=finals.minimum_marks(), has_year=bool(periods) and course.attested,
-                  kinds=scales.work_kinds_by_id(), **data)
+                  kinds=kinds, **data)
+
+
+@cache
+def _lesson_statement():
+    """A lesson with its course, built once: every save of a cell runs it."""
+    return select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == bindparam("id"))
 
 
 def _lesson_or_404(lesson_id) -> Lesson:
-    lesson = db.session.scalar(select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == lesson_id))
+    lesson = db.session.scalar(_lesson_statement(), {"id": lesson_id})
     if lesson is None:
         abort(404)
     return lesson

@@ -14,6 +14,16 @@ from school.reports.todo import todo
 bp = Blueprint("main", __name__)
 
 
+# The home page shows the oldest of what a teacher owes the register; the whole list is one link away.
+TODO_ON_HOME = 10
+
+
+@bp.route("/todo")
+@allow("teacher", "class_teacher")
+def todo_list():
+    return render("main/todo.html", todo=todo(current_user.id, current_year_id()), todo_shown=None)
+
+
 @bp.route("/healthz")
 @public
 def healthz():
@@ -33,6 +43,7 @@ def home():
         context["today_lessons"] = queries.teacher_day(current_user.id, day)
     if roles & {"teacher", "class_teacher"}:
         context["todo"] = todo(current_user.id, current_year_id())
+        context["todo_shown"] = TODO_ON_HOME
     if "parent" in roles:
         context["children"] = queries.children_of(current_user.person_id, day)
     if "student" in roles and current_user.person.student:

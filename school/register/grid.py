@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from decimal import Decimal
 
-from sqlalchemy import and_, select
+from sqlalchemy import Date, and_, bindparam, select
 
 from school import clock, grading
 from school.extensions import db
-from school.models import Attendance, Course, Lesson, Mark, Period, PeriodMark
+from school.models import Attendance, Course, Lesson, Mark, Period, PeriodMark, SchoolClass
 from school.queries import school_settings
 from school.register import scales
 from school.register.roster import roster
@@ -34,6 +35,13 @@ def row_stats(marks) -> RowStats:
     return RowStats(len(marks), average, grading.suggest(average, school_settings().round_up_from, low, high))
 
 
+# What the grid and the printed register read of a mark and an attendance (Cell's marks and attendance).
+GRID_MARK = (Mark.lesson_id, Mark.student_id, Mark.slot, Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment,
+             Mark.version)
+GRID_ATTENDANCE = (Attendance.lesson_id, Attendance.student_id, Attendance.code, Attendance.reason,
+                   Attendance.version)
+
+
 def grid(course: Course, period: Period) -> dict:
     """Everything the grid page shows for one course and period: its lessons up to a week ahead (the timetable
     generates the whole year's; the grid shows what is held and what is coming next). Reads only."""
@@ -48,10 +56,11 @@ def grid(course: Course, period: Period) -> dict:
     cells: dict[tuple[int, int], Cell] = {}
     marks_by_student: dict[int, list[Mark]] = {}
     if lesson_ids:
-        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)):
+        # Plain rows, not ORM objects: a thousand cells are only read (a save reads its cell again, as objects).
+        for m in db.session.execute(select(*GRID_MARK).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)):
             cells.setdefault((m.lesson_id, m.student_id), Cell()).marks.append(m)
             marks_by_student.setdefault(m.student_id, []).append(m)
-        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids))):
+        for a in db.session.execute(select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(lesson_ids))):
             cells.setdefault((a.lesson_id, a.student_id), Cell()).attendance = a
     period_marks = {pm.student_id: pm for pm in db.session.scalars(select(PeriodMark).where(
         PeriodMark.course_id == course.id, PeriodMark.kind == "period", PeriodMark.period_id == period.id))}
@@ -66,14 +75,28 @@ def student_stats(course: Course, period: Period, student_id: int) -> RowStats:
     return row_stats(rows)
 
 
+@cache
+def _stats_statements():
+    """stats_around's two queries, built once (every save runs the first): the student's marks in the course
+    during the period of the class's scheme that holds the day, and whether there is such a period."""
+    day = bindparam("day", type_=Date)
+    period = (select(Period.first_day, Period.last_day)
+              .join(SchoolClass, and_(SchoolClass.id == bindparam("class_id"),
+                                      SchoolClass.period_scheme == Period.scheme))
+              .where(Period.year_id == bindparam("year_id"), Period.first_day <= day, Period.last_day >= day)
+              .subquery())
+    marks = select(Mark.code, Mark.weight).join(Lesson, Lesson.id == Mark.lesson_id).join(
+        period, and_(Lesson.day >= period.c.first_day, Lesson.day <= period.c.last_day)).where(
+        Lesson.course_id == bindparam("course_id"), Mark.student_id == bindparam("student_id"))
+    return marks, select(period.c.first_day)
+
+
 def stats_around(course: Course, day: dt.date, student_id: int) -> RowStats | None:
     """The row's figures for the period that holds `day`, in one query (a save's out-of-band answer)."""
-    period = select(Period.first_day, Period.last_day).where(
-        Period.year_id == course.year_id, Period.scheme == course.school_class.period_scheme,
-        Period.first_day <= day, Period.last_day >= day).subquery()
-    rows = db.session.execute(select(Mark.code, Mark.weight).join(Lesson, Lesson.id == Mark.lesson_id).join(
-        period, and_(Lesson.day >= period.c.first_day, Lesson.day <= period.c.last_day)).where(
-        Lesson.course_id == course.id, Mark.student_id == student_id)).all()
-    if not rows and not db.session.execute(select(period.c.first_day)).first():
+    marks, has_period = _stats_statements()
+    params = {"day": day, "year_id": course.year_id, "class_id": course.class_id, "course_id": course.id,
+              "student_id": student_id}
+    rows = db.session.execute(marks, params).all()
+    if not rows and not db.session.execute(has_period, params).first():
         return None
     return row_stats(rows)

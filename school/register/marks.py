@@ -6,10 +6,11 @@ of a saved mark (000 Приложение 5 п. 3.8). It answers with everything
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from school import access, clock
@@ -51,15 +52,21 @@ def parse_version(value: str) -> tuple[dict[int, int], int]:
         raise RegisterError(_("Please correct the errors in the form.")) from None
 
 
+@cache
+def _cell_statement():
+    """The cell's marks and attendance, built once (a save runs it twice)."""
+    student_id = bindparam("student_id")
+    return (select(Mark, Attendance).select_from(Lesson)
+            .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
+            .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
+            .where(Lesson.id == bindparam("lesson_id")).order_by(Mark.slot)
+            # The rows as they are now, not the session's copies: a save answers with what it wrote (new versions).
+            .execution_options(populate_existing=True))
+
+
 def cell_of(lesson_id: int, student_id: int) -> Cell:
     """The cell's marks and attendance in one query."""
-    rows = db.session.execute(
-        select(Mark, Attendance).select_from(Lesson)
-        .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
-        .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
-        .where(Lesson.id == lesson_id).order_by(Mark.slot)
-        # The rows as they are now, not the session's copies: a save answers with what it wrote (new versions).
-        .execution_options(populate_existing=True)).all()
+    rows = db.session.execute(_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
     cell = Cell()
     cell.marks = [m for m, _a in rows if m is not None]
     cell.attendance = next((a for _m, a in rows if a is not None), None)
@@ -132,11 +139,8 @@ def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> None:
                                   set_at=now, version=versions.fresh()))
         db.session.flush()
         return
-    _checked(db.session.execute(
-        update(Attendance).where(Attendance.lesson_id == lesson.id, Attendance.student_id == student_id,
-                                 Attendance.version == seen)
-        .values(code=action, set_by=user.id, set_at=now, version=Attendance.version + 1)
-        .execution_options(synchronize_session=False)))
+    _checked(db.session.execute(_attendance_update(), dict(of_lesson=lesson.id, of_student=student_id, seen=seen,
+                                                           new_code=action, author=user.id, now=now)))
 
 
 def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> None:
@@ -152,6 +156,29 @@ def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> N
         _checked(db.session.execute(delete(Attendance).where(Attendance.id == cell.attendance.id,
                                                              Attendance.version == seen_att)
                                     .execution_options(synchronize_session=False)))
+
+
+@cache
+def _mark_update(with_comment: bool):
+    """A mark's compare-and-set UPDATE, built once (with or without its comment): it changes the row only when
+    its version is still the one the teacher saw."""
+    values = dict(code=bindparam("new_code"), work_kind_id=bindparam("new_kind"), weight=bindparam("new_weight"),
+                  author_id=bindparam("author"), updated_at=bindparam("now"), version=Mark.version + 1)
+    if with_comment:
+        values["comment"] = bindparam("new_comment")
+    return (update(Mark).where(Mark.id == bindparam("mark_id"), Mark.version == bindparam("seen")).values(**values)
+            .execution_options(synchronize_session=False))
+
+
+@cache
+def _attendance_update():
+    """An attendance's compare-and-set UPDATE, built once."""
+    return (update(Attendance).where(Attendance.lesson_id == bindparam("of_lesson"),
+                                     Attendance.student_id == bindparam("of_student"),
+                                     Attendance.version == bindparam("seen"))
+            .values(code=bindparam("new_code"), set_by=bindparam("author"), set_at=bindparam("now"),
+                    version=Attendance.version + 1)
+            .execution_options(synchronize_session=False))
 
 
 def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, comment, now) -> None:
@@ -188,12 +215,9 @@ def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, co
         return
     if existing is None:
         raise Conflict()
-    values = dict(code=code, work_kind_id=kind_id, weight=kinds[kind_id].weight, author_id=user.id, updated_at=now,
-                  version=Mark.version + 1)
-    if comment is not None:
-        values["comment"] = comment or None
-    _checked(db.session.execute(update(Mark).where(Mark.id == existing.id, Mark.version == seen).values(**values)
-                                .execution_options(synchronize_session=False)))
+    _checked(db.session.execute(_mark_update(comment is not None), dict(
+        mark_id=existing.id, seen=seen, new_code=code, new_kind=kind_id, new_weight=kinds[kind_id].weight,
+        author=user.id, now=now, new_comment=comment or None)))
     if existing.code != code or existing.work_kind_id != kind_id:
         _log_change(lesson, student_id, slot, existing.code, code, user, now)
 

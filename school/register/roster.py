@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from school.extensions import db
 from school.models import Enrolment, Person, Student, SubgroupMember
@@ -45,23 +46,34 @@ class RosterRow:
         return any(covers(a, b, day) for a, b in self.stays)
 
 
-def roster(class_id: int, subgroup_id: int | None, first: dt.date, last: dt.date,
-           student_id: int | None = None) -> list[RosterRow]:
-    """Students of a class (or one subgroup of it) at any time between first and last, by surname."""
-    if subgroup_id:
+@cache
+def _roster_statement(subgroup: bool, one_student: bool):
+    """The roster's query, built once per shape (a class or a subgroup, everyone or one student) with bound
+    parameters: building a statement costs more than running it."""
+    first, last = bindparam("first"), bindparam("last")
+    if subgroup:
         stmt = (select(SubgroupMember.student_id, Person.surname, Person.name, SubgroupMember.from_day,
                        SubgroupMember.to_day, Enrolment.from_day, Enrolment.to_day)
                 .join(Student, Student.id == SubgroupMember.student_id).join(Person, Person.id == Student.person_id)
-                .join(Enrolment, and_(Enrolment.student_id == Student.id, Enrolment.class_id == class_id))
-                .where(SubgroupMember.subgroup_id == subgroup_id, overlapping(first, last, SubgroupMember)))
+                .join(Enrolment, and_(Enrolment.student_id == Student.id,
+                                      Enrolment.class_id == bindparam("class_id")))
+                .where(SubgroupMember.subgroup_id == bindparam("subgroup_id"),
+                       overlapping(first, last, SubgroupMember)))
     else:
         stmt = (select(Enrolment.student_id, Person.surname, Person.name, Enrolment.from_day, Enrolment.to_day)
                 .join(Student, Student.id == Enrolment.student_id).join(Person, Person.id == Student.person_id))
-    if student_id is not None:
-        stmt = stmt.where(Enrolment.student_id == student_id)
-    stmt = stmt.where(Enrolment.class_id == class_id, overlapping(first, last))
+    if one_student:
+        stmt = stmt.where(Enrolment.student_id == bindparam("student_id"))
+    return stmt.where(Enrolment.class_id == bindparam("class_id"), overlapping(first, last))
+
+
+def roster(class_id: int, subgroup_id: int | None, first: dt.date, last: dt.date,
+           student_id: int | None = None) -> list[RosterRow]:
+    """Students of a class (or one subgroup of it) at any time between first and last, by surname."""
+    stmt = _roster_statement(bool(subgroup_id), student_id is not None)
+    params = dict(class_id=class_id, subgroup_id=subgroup_id, first=first, last=last, student_id=student_id)
     rows: dict[int, RosterRow] = {}
-    for r in db.session.execute(stmt):
+    for r in db.session.execute(stmt, params):
         start, end = r[3], r[4]
         if len(r) > 5:  # subgroup membership within the enrolment
             start = max(start, r[5])

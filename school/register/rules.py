@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import cache
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from school import clock
 from school.extensions import db
@@ -20,11 +21,16 @@ def _opened(course: Course):
             EditUnlock.until > clock.now())
 
 
+@cache
+def _closed_year_statement():
+    """The year's name when it is closed, built once: every save asks."""
+    return select(AcademicYear.name).where(AcademicYear.id == bindparam("year_id"), AcademicYear.closed_at.is_not(None))
+
+
 def year_closed_refusal(course: Course) -> str | None:
     """A closed year's register is read-only for everyone (it is still read and printed). Takes a course or a
     class (anything with a year_id)."""
-    name = db.session.scalar(select(AcademicYear.name).where(AcademicYear.id == course.year_id,
-                                                             AcademicYear.closed_at.is_not(None)))
+    name = db.session.scalar(_closed_year_statement(), {"year_id": course.year_id})
     if name is None:
         return None
     return _("The school year %(name)s is closed: its register can be read and printed but no longer changed.",

@@ -86,9 +86,12 @@
     if (isCell(next)) focusCell(next);
   }
 
+  // The version a save must have seen; an empty cell of the page carries none: nothing was saved there yet.
+  function version(td) { return td.dataset.v || "0-0"; }
+
   function save(td, action, slot, extra) {
     if (!editable(td)) { status(whyLocked(td), "note"); return; }
-    pending[td.id] = { action: action, slot: slot || 1, v: td.dataset.v, extra: extra || null };
+    pending[td.id] = { action: action, slot: slot || 1, v: version(td), extra: extra || null };
     persist();
     td.classList.add("saving");
     if (!inflight[td.id]) send(td.id);
@@ -107,7 +110,7 @@
     var p = pending[id];
     var td = document.getElementById(id);
     if (p && sent && p !== sent && td) {  // a newer entry for this cell waited: send it with the fresh version
-      p.v = td.dataset.v; persist(); send(id); return;
+      p.v = version(td); persist(); send(id); return;
     }
     if (ok !== null) { delete pending[id]; persist(); }
     if (td && cur && cur.id === id) { cur = td; td.tabIndex = 0; td.focus(); if (ok) describe(td); }
@@ -198,7 +201,7 @@
     var sid = ppicker.dataset.sid, td = document.getElementById("p" + sid);
     if (td && b.dataset.a) {
       htmx.ajax("POST", grid.dataset.period.replace(/\/0$/, "/" + sid), { source: td, target: "#p" + sid,
-        swap: "outerHTML", values: { value: b.dataset.a, version: td.dataset.v } });
+        swap: "outerHTML", values: { value: b.dataset.a, version: version(td) } });
     }
     closePickers();
   });

@@ -226,7 +226,8 @@ def _state(pid: int) -> str:
 
 # --- a teacher --------------------------------------------------------------------------------------------------
 
-CELL = re.compile(r'<td id="c(\d+)-(\d+)" data-v="([^"]+)"([^>]*)>')
+# An empty cell of the page carries no version (the grid sends "0-0" for it); a save's answer always does.
+CELL = re.compile(r'<td id="c(\d+)-(\d+)"(?: data-v="([^"]+)")?([^>]*)>')
 TODAY_HEAD = re.compile(r'<th id="h(\d+)" scope="col" class="today')
 HEAD = re.compile(r'<th id="h(\d+)"')
 
@@ -327,6 +328,7 @@ def teacher_cells(browser: Browser) -> list[Cell]:
         cols = re.findall(r"<col([^>]*)>", colgroup.group(1))[2:2 + len(heads)] if colgroup else []
         nomarks = {h for h, attrs in zip(heads, cols) if "data-nomarks" in attrs}
         for lesson, student, version, attrs in CELL.findall(page):
+            version = version or "0-0"
             if int(lesson) not in today or 'class="x' in attrs:
                 continue
             # Each cell keeps to one kind, so that its value is one column's: marks where the lesson takes them

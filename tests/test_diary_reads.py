@@ -1,0 +1,55 @@
+"""How the family diary reads (issue 14): each page reads each thing once, never once per row it shows."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event
+
+from school.extensions import db
+from school.models import Attendance
+from tests import factory
+
+PAGES = ["/diary/{emil}", "/diary/{emil}?week=2026-W40", "/diary/{emil}/marks", "/diary/{emil}/attendance",
+         "/diary/{emil}/class", "/diary/{lenur}/marks", "/diary/settings"]
+
+
+def statements_of(app, client, url: str) -> list[str]:
+    seen: list[str] = []
+    listener = lambda _conn, _cursor, statement, *_rest: seen.append(statement)  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    return seen
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_diary_page_runs_a_statement_twice(app, auth, client, ids, page):
+    auth.login("parent")
+    url = page.format(emil=ids["emil"], lenur=ids["lenur"])
+    client.get(url)  # the school's settings and the scale are cached after the first request
+    seen = statements_of(app, client, url)
+    repeated = {s for s in seen if seen.count(s) > 1}
+    assert not repeated, repeated
+
+
+def test_the_attendance_page_reads_as_much_for_many_absences_as_for_none(app, auth, client, ids):
+    auth.login("parent")
+    url = f"/diary/{ids['emil']}/attendance"
+    client.get(url)
+    before = len(statements_of(app, client, url))
+    with app.app_context():
+        for course, day, code in ((ids["math5"], factory.TODAY, "absent"),
+                                  (ids["rus5"], factory.TODAY - dt.timedelta(days=1), "late"),
+                                  (ids["rus5"], factory.TODAY - dt.timedelta(days=7), "ill")):
+            lesson = factory.lesson_at(course, day, 3)
+            db.session.add(Attendance(lesson_id=lesson.id, student_id=ids["emil"], code=code,
+                                      set_by=ids["users"]["teacher"], set_at=dt.datetime.combine(day, dt.time(9)),
+                                      version=1))
+        db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert html.count("<li>") >= 3  # the three rows are shown…
+    assert len(statements_of(app, client, url)) == before  # …without a read per row or per subject
