@@ -153,9 +153,8 @@ def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolm
     else:
         enrolments = [e for e in enrolments if e.from_day <= last and (e.to_day is None or e.to_day >= first)]
     shared = _classes(frozenset(e.class_id for e in enrolments), first, last)
-    courses, by_day, holidays, bells = shared.courses, shared.by_day, shared.holidays, shared.bells
     memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
-    lesson_ids = [les.id for day_lessons in by_day.values() for les in day_lessons]
+    lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
     marks: dict[int, list[Mark]] = {}
     attendance: dict[int, Attendance] = {}
     if lesson_ids:
@@ -165,6 +164,15 @@ def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolm
         for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
                                                              Attendance.student_id == student_id)):
             attendance[a.lesson_id] = a
+    return _student_days(student_id, first, last, enrolments, shared, memberships, marks, attendance)
+
+
+def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment], shared: _Classes,
+                  memberships: list[SubgroupMember], marks: dict[int, list[Mark]],
+                  attendance: dict[int, Attendance]) -> list[Day]:
+    """The days of days() from what was read: the student's enrolments and subgroups, the classes' shared rows,
+    and the student's marks (by lesson, in slot order) and attendance (by lesson)."""
+    courses, by_day, holidays, bells = shared.courses, shared.by_day, shared.holidays, shared.bells
     out = []
     day = first
     while day <= last:
@@ -185,6 +193,38 @@ def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolm
         day += dt.timedelta(days=1)
     _homework_due(out, shared.before)
     return out
+
+
+def memberships_of(student_ids: list[int]) -> dict[int, list[SubgroupMember]]:
+    """The students' subgroup memberships, by student (read once for a class's days and averages)."""
+    by_student: dict[int, list[SubgroupMember]] = {sid: [] for sid in student_ids}
+    for m in db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids or [0]))):
+        by_student[m.student_id].append(m)
+    return by_student
+
+
+def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, last: dt.date) -> dict[int, list[Day]]:
+    """days() of several students at once (a class's statements), by student: the same days, read in a constant
+    number of statements whatever the number of students. memberships: memberships_of(the students)."""
+    ids = list(memberships) or [0]
+    enrolments: dict[int, list[Enrolment]] = {sid: [] for sid in memberships}
+    for e in db.session.scalars(select(Enrolment).options(joinedload(Enrolment.school_class))
+                                .where(Enrolment.student_id.in_(ids), overlapping(first, last))
+                                .order_by(Enrolment.from_day)):
+        enrolments[e.student_id].append(e)
+    shared = _classes(frozenset(e.class_id for rows in enrolments.values() for e in rows), first, last)
+    lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
+    marks: dict[int, dict[int, list[Mark]]] = {sid: {} for sid in memberships}
+    attendance: dict[int, dict[int, Attendance]] = {sid: {} for sid in memberships}
+    if lesson_ids:
+        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids), Mark.student_id.in_(ids))
+                                    .order_by(Mark.slot)):
+            marks[m.student_id].setdefault(m.lesson_id, []).append(m)
+        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
+                                                             Attendance.student_id.in_(ids))):
+            attendance[a.student_id][a.lesson_id] = a
+    return {sid: _student_days(sid, first, last, enrolments[sid], shared, rows, marks[sid], attendance[sid])
+            for sid, rows in memberships.items()}
 
 
 def totals(week: list[Day]) -> Totals:
@@ -235,6 +275,34 @@ def subject_averages(courses: list[Course], marks: list[Row], until: dt.date) ->
         if c.attested and c.assessment == "scale":
             stats = row_stats(by_course.get(c.id, []))
             out.append(SubjectAverage(c.subject, c, stats.count, stats.average, stats.suggestion))
+    return out
+
+
+def class_averages(school_class: SchoolClass, days: dict[int, dt.date],
+                   memberships: dict[int, list[SubgroupMember]]) -> dict[int, list[SubjectAverage]]:
+    """averages() of several students of a class, each on their own day (days: student id -> day), by student:
+    the periods, the courses and the marks of them all read once (memberships: memberships_of(the students))."""
+    periods = calendar.periods_of(school_class)
+    courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
+    period = {sid: calendar.period_containing(periods, day) for sid, day in days.items()}
+    period = {sid: p for sid, p in period.items() if p is not None}
+    marks: dict[int, list[Row]] = {sid: [] for sid in period}
+    if period:
+        for m in db.session.execute(
+                select(Mark.student_id, Mark.code, Mark.weight, Lesson.day, Lesson.course_id)
+                .join(Lesson, Lesson.id == Mark.lesson_id)
+                .where(Mark.student_id.in_(list(period)), Lesson.course_id.in_([c.id for c in courses] or [0]),
+                       Lesson.day >= min(p.first_day for p in period.values()),
+                       Lesson.day <= max(p.last_day for p in period.values()))):
+            if m.day >= period[m.student_id].first_day:
+                marks[m.student_id].append(m)
+    out: dict[int, list[SubjectAverage]] = {}
+    for sid, day in days.items():
+        if sid not in period:
+            out[sid] = []
+            continue
+        mine = by_subject(student_courses(sid, school_class.id, day, courses, memberships.get(sid, [])))
+        out[sid] = subject_averages(mine, marks[sid], min(period[sid].last_day, day))
     return out
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -122,6 +123,117 @@ def test_a_student_who_left_mid_week_gets_only_their_days(app, auth, ids):
     assert "17.11" in page and "18.11" not in page
 
 
+def add_students(app, ids, count: int, subgroup_id: int | None = None) -> list[int]:
+    """Students of 5-А from the year's start, each with a mark and an absence today (in a subgroup when given)."""
+    from school.models import Attendance, Person, SubgroupMember
+    with app.app_context():
+        wk = db.session.scalar(select(WorkKind).where(WorkKind.code == "answer"))
+        now = dt.datetime.combine(TODAY, dt.time(9))
+        added = []
+        for i in range(count):
+            st = Student(person=Person(surname=f"Добавлен{i:02d}", name="Ученик"), consent_date=dt.date(2026, 9, 1),
+                         delivery="paper")
+            db.session.add(st)
+            db.session.flush()
+            db.session.add(Enrolment(student_id=st.id, class_id=ids["class5"], from_day=dt.date(2026, 9, 1)))
+            db.session.add(Mark(lesson_id=ids["lesson"], student_id=st.id, slot=1, scale="five", code="4",
+                                work_kind_id=wk.id, weight=wk.weight, author_id=ids["users"]["teacher"],
+                                created_at=now, updated_at=now, version=1))
+            db.session.add(Attendance(lesson_id=ids["lesson"], student_id=st.id, code="late",
+                                      set_by=ids["users"]["teacher"], set_at=now, version=1))
+            if subgroup_id is not None:
+                db.session.add(SubgroupMember(subgroup_id=subgroup_id, student_id=st.id,
+                                              from_day=dt.date(2026, 9, 1)))
+            added.append(st.id)
+        db.session.commit()
+        return added
+
+
+def test_a_classs_statements_read_as_often_for_four_students_as_for_fourteen(app, auth, ids):
+    """The days, marks, attendance and averages of a class are read once for all its students (issue 14)."""
+    from sqlalchemy import event
+
+    auth.login("teacher")
+    url = f"/statements/classes/{ids['class5']}?week={W48}&all=1"
+
+    def statements_run() -> int:
+        seen = []
+        listener = lambda *a: seen.append(a[2])  # noqa: E731
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                r = auth.client.get(url)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+        assert r.status_code == 200
+        return len(seen)
+
+    statements_run()  # the per-process caches (settings, scale, work kinds) are filled by the first
+    four = statements_run()
+    add_students(app, ids, 10)
+    page = auth.client.get(url).get_data(as_text=True)
+    assert len(statement_sections(page)) == 14
+    assert statements_run() == four
+
+
+def test_a_classs_statements_are_each_students_diary(app, ids):
+    """Read for the whole class at once, every statement still has the diary's days and averages of its student:
+    a subgroup's course only for its members, a leaver's days only up to their last, a mover's only here."""
+    from school import week
+    from school.models import Course, Subgroup, Subject, SubgroupMember, TimetableSlot
+    from school.register import timetable
+    from school.statements import service
+
+    with app.app_context():
+        subject = Subject(short="eng", name_ru="Английский язык", name_uk="Англійська мова", name_crh="Инглиз тили")
+        db.session.add(subject)
+        db.session.flush()
+        group = Subgroup(class_id=ids["class5"], subject_id=subject.id, name="1 группа")
+        db.session.add(group)
+        db.session.flush()
+        course = Course(year_id=ids["year_id"], subject_id=subject.id, class_id=ids["class5"], subgroup_id=group.id,
+                        teacher_id=ids["users"]["teacher"], hours_per_week=Decimal(2))
+        db.session.add(course)
+        db.session.flush()
+        db.session.add(TimetableSlot(course_id=course.id, weekday=TODAY.isoweekday(), lesson_number=2,
+                                     valid_from=dt.date(2026, 9, 1)))
+        db.session.add(SubgroupMember(subgroup_id=group.id, student_id=ids["emil"], from_day=dt.date(2026, 9, 1)))
+        db.session.commit()
+        timetable.generate(None, ids["year_id"], course_ids=[course.id])
+        english = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.day == TODAY))
+        leaver, mover = ids["other5"][1], ids["other5"][2]
+        for sid, to_day in ((leaver, dt.date(2026, 11, 24)), (mover, dt.date(2026, 11, 23))):
+            db.session.scalar(select(Enrolment).where(Enrolment.student_id == sid)).to_day = to_day
+        db.session.add(Enrolment(student_id=mover, class_id=ids["class6"], from_day=dt.date(2026, 11, 24)))
+        db.session.commit()
+    add_mark(app, english, ids["emil"], "5")
+    add_mark(app, ids["lesson"], ids["emil"], "3")
+    add_mark(app, ids["lesson"], leaver, "2")
+    add_students(app, ids, 3, subgroup_id=group.id)
+
+    with app.test_request_context("/"):
+        klass = db.session.get(SchoolClass, ids["class5"])
+        span = service.parse_span(W48)
+        items = service.statements(klass, span, include_all=True)
+        assert len(items) == 7
+        for item in items:
+            sid = item.student.id
+            days = [d for d in week.days(sid, span.first, span.last)
+                    if d.school_class is not None and d.school_class.id == klass.id]
+            assert item.days == [d for d in days if d.date.weekday() < 6 or d.lessons]
+            last = max(d.date for d in days)
+            assert sorted(a.subject.short for a in item.averages) == sorted(
+                a.subject.short for a in week.averages(sid, klass, min(last, TODAY)))
+            assert {a.subject.short: (a.count, a.average) for a in item.averages} == {
+                a.subject.short: (a.count, a.average) for a in week.averages(sid, klass, min(last, TODAY))}
+        by_id = {item.student.id: item for item in items}
+        assert {a.subject.short: a.average for a in by_id[ids["emil"]].averages} == {
+            "eng": Decimal(5), "math": Decimal(3), "rus": None}
+        assert "eng" not in {a.subject.short for a in by_id[leaver].averages}
+        assert by_id[leaver].averages[0].average == Decimal(2)
+        assert [d.date.day for d in by_id[mover].days] == [23]
+
+
 def test_an_empty_week_prints_a_clear_page(app, auth, ids):
     set_student(app, ids["emil"], delivery="paper")
     auth.login("teacher")
@@ -182,6 +294,35 @@ def test_class_pdf_has_a_page_per_student_and_crimean_tatar_text(app, auth, ids)
     assert "Къыйметлер" in first and re.search("къ|гъ|нъ", first.lower())
     assert "23 ноябрь 2026" in first  # crh dates: nominative month
     assert printed(app) == []  # a download records nothing
+
+
+def test_a_pdf_is_laid_out_without_automatic_garbage_collections(app, ids):
+    """Collections of the whole heap took a third of a class's PDF: layout runs with the collector paused, then one
+    collection of the young generations frees what the document made (issue 14)."""
+    import gc
+
+    from school.statements import documents, pdf, service
+
+    weasyprint_or_skip()
+    with app.test_request_context("/"):
+        klass = db.session.get(SchoolClass, ids["class5"])
+        span = service.parse_span(W48)
+        (html,) = documents.statement_documents([documents.Batch(klass, service.statements(klass, span, True))], span)
+        pdf.to_pdf(html)  # WeasyPrint's import and fonts, once
+        seen = []
+
+        def collection(phase, info):
+            if phase == "start":
+                seen.append(info["generation"])
+
+        gc.callbacks.append(collection)
+        try:
+            data = pdf.to_pdf(html)
+        finally:
+            gc.callbacks.remove(collection)
+    assert data.startswith(b"%PDF")
+    assert seen == [1]
+    assert gc.isenabled()
 
 
 def test_pdf_embeds_the_projects_font(app, auth, ids):
