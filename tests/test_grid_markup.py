@@ -68,10 +68,14 @@ def test_locked_columns_say_why(app, auth, ids):
     html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
     heads = re.findall(r'<th id="h(\d+)"', html)
     cols = dict(zip(map(int, heads), _cols(html)))
-    assert "14" in cols[closed] and "05.11.2026" in cols[closed] and "администратор" in cols[closed]
-    assert "ещё не состоялся" in cols[future]
-    assert "отменён" in cols[cancelled]
+    # Each column names its reason; the table words each reason once, the window's with the column's date.
+    assert 'data-lock="window" data-d="05.11.2026"' in cols[closed]
+    assert 'data-lock="future"' in cols[future] and 'data-lock="cancelled"' in cols[cancelled]
     assert "data-lock" not in cols[ids["lesson"]]
+    window = re.search(r'data-lock-window="([^"]+)"', html).group(1)
+    assert "14" in window and "{date}" in window and "администратор" in window
+    assert "ещё не состоялся" in re.search(r'data-lock-future="([^"]+)"', html).group(1)
+    assert "отменён" in re.search(r'data-lock-cancelled="([^"]+)"', html).group(1)
     assert re.search(rf'id="c{closed}-{ids["other5"][1]}"[^>]*class="x out"', html)
     assert re.search(rf'id="c{closed}-{ids["emil"]}"[^>]*class="x"', html)
 

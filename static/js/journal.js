@@ -55,8 +55,9 @@
   function column(td) { return cols[td.cellIndex] || null; }
   function whyLocked(td) {
     if (td.classList.contains("out")) return grid.dataset.outMsg;
-    var col = column(td);
-    return (col && col.dataset.lock) || "";
+    // The column names its reason; the table words each reason once (the window's with the column's date).
+    var col = column(td), why = col && col.dataset.lock;
+    return why ? (grid.getAttribute("data-lock-" + why) || "").replace("{date}", col.dataset.d || "") : "";
   }
   function takesMarks(td) { var col = column(td); return !(col && col.hasAttribute("data-nomarks")); }
   function cellUrl(id) {
