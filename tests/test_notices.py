@@ -52,6 +52,15 @@ class Inbox:
             self.controller = None
 
 
+@pytest.fixture(autouse=True)
+def evening(monkeypatch):
+    """The school's clock at 17:00 of the pinned day, whatever the time of day the suite runs: a notice queued
+    by a tick at EVENING is stamped with clock.now(), and the real time of day (the pinned date with today's hour)
+    made it not yet due after 17:00."""
+    from school import clock
+    monkeypatch.setattr(clock, "now", lambda: EVENING)
+
+
 @pytest.fixture
 def inbox(app):
     box = Inbox()
