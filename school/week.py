@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from types import SimpleNamespace
 
 from flask import g
-from sqlalchemy import Row, func, select
+from sqlalchemy import Date, Row, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from school.extensions import db
@@ -70,10 +72,36 @@ class SubjectAverage:
     forecast: str | None
 
 
+@cache
+def _statements() -> SimpleNamespace:
+    """The diary's queries, built once with bound parameters (every diary page runs several): building a
+    statement cost SQLAlchemy more than running it."""
+    first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
+    course_ids = bindparam("course_ids", expanding=True)
+    latest = func.row_number().over(partition_by=Lesson.course_id,
+                                    order_by=(Lesson.day.desc(), Lesson.number.desc())).label("latest")
+    ranked = select(Lesson.id, latest).where(Lesson.course_id.in_(course_ids), Lesson.day < first,
+                                              Lesson.state != "cancelled").subquery()
+    return SimpleNamespace(
+        enrolments=select(Enrolment).options(joinedload(Enrolment.school_class))
+        .where(Enrolment.student_id == bindparam("student_id"), overlapping(first, last))
+        .order_by(Enrolment.from_day),
+        courses=select(Course).where(Course.class_id.in_(bindparam("class_ids", expanding=True))),
+        lessons=select(Lesson).where(Lesson.course_id.in_(course_ids), Lesson.day >= first, Lesson.day <= last),
+        holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
+                                       Holiday.first_day <= last, Holiday.last_day >= first),
+        bells=select(BellTime),
+        last_before=select(Lesson).join(ranked, ranked.c.id == Lesson.id).where(ranked.c.latest == 1),
+        memberships=select(SubgroupMember).where(SubgroupMember.student_id == bindparam("student_id")),
+        marks=select(Mark).where(Mark.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
+                                 Mark.student_id == bindparam("student_id")).order_by(Mark.slot),
+        attendance=select(Attendance).where(Attendance.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
+                                            Attendance.student_id == bindparam("student_id")))
+
+
 def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
-    return db.session.scalars(select(Enrolment).options(joinedload(Enrolment.school_class))
-                              .where(Enrolment.student_id == student_id, overlapping(first, last))
-                              .order_by(Enrolment.from_day)).all()
+    return db.session.scalars(_statements().enrolments,
+                              {"student_id": student_id, "first": first, "last": last}).all()
 
 
 def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
@@ -105,30 +133,25 @@ def _classes(class_ids: frozenset[int], first: dt.date, last: dt.date) -> _Class
     memo = g.setdefault("_week_classes", {})
     key = (class_ids, first, last)
     if key not in memo:
-        courses = db.session.scalars(select(Course).where(Course.class_id.in_(class_ids or [0]))).all()
+        q = _statements()
+        courses = db.session.scalars(q.courses, {"class_ids": list(class_ids or [0])}).all()
         course_ids = [c.id for c in courses] or [0]
         by_day: dict[dt.date, list[Lesson]] = {}
-        for les in db.session.scalars(select(Lesson).where(Lesson.course_id.in_(course_ids), Lesson.day >= first,
-                                                           Lesson.day <= last)):
+        for les in db.session.scalars(q.lessons, {"course_ids": course_ids, "first": first, "last": last}):
             by_day.setdefault(les.day, []).append(les)
-        year_ids = {c.year_id for c in courses} or {0}
+        year_ids = list({c.year_id for c in courses} or {0})
         memo[key] = _Classes(
             courses, by_day,
-            db.session.scalars(select(Holiday).where(Holiday.year_id.in_(year_ids), Holiday.first_day <= last,
-                                                     Holiday.last_day >= first)).all(),
-            {b.number: b for b in db.session.scalars(select(BellTime))},
+            db.session.scalars(q.holidays, {"year_ids": year_ids, "first": first, "last": last}).all(),
+            {b.number: b for b in db.session.scalars(q.bells)},
             _last_lessons_before(course_ids, first))
     return memo[key]
 
 
 def _last_lessons_before(course_ids: list[int], first: dt.date) -> dict[int, Lesson]:
     """Each course's last lesson before the first day that was not cancelled (one query for all courses)."""
-    latest = func.row_number().over(partition_by=Lesson.course_id,
-                                    order_by=(Lesson.day.desc(), Lesson.number.desc())).label("latest")
-    ranked = select(Lesson.id, latest).where(Lesson.course_id.in_(course_ids), Lesson.day < first,
-                                              Lesson.state != "cancelled").subquery()
     return {les.course_id: les for les in db.session.scalars(
-        select(Lesson).join(ranked, ranked.c.id == Lesson.id).where(ranked.c.latest == 1))}
+        _statements().last_before, {"course_ids": course_ids, "first": first})}
 
 
 def _homework_due(out: list[Day], before: dict[int, Lesson]) -> None:
@@ -153,16 +176,15 @@ def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolm
     else:
         enrolments = [e for e in enrolments if e.from_day <= last and (e.to_day is None or e.to_day >= first)]
     shared = _classes(frozenset(e.class_id for e in enrolments), first, last)
-    memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
+    memberships = db.session.scalars(_statements().memberships, {"student_id": student_id}).all()
     lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
     marks: dict[int, list[Mark]] = {}
     attendance: dict[int, Attendance] = {}
     if lesson_ids:
-        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids), Mark.student_id == student_id)
-                                    .order_by(Mark.slot)):
+        params = {"lesson_ids": lesson_ids, "student_id": student_id}
+        for m in db.session.scalars(_statements().marks, params):
             marks.setdefault(m.lesson_id, []).append(m)
-        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
-                                                             Attendance.student_id == student_id)):
+        for a in db.session.scalars(_statements().attendance, params):
             attendance[a.lesson_id] = a
     return _student_days(student_id, first, last, enrolments, shared, memberships, marks, attendance)
 
@@ -238,7 +260,7 @@ def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
 
 def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
     """The courses of the class that the student takes on that day, by subject name in the reader's alphabet."""
-    memberships = db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id == student_id)).all()
+    memberships = db.session.scalars(_statements().memberships, {"student_id": student_id}).all()
     courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
     return by_subject(student_courses(student_id, school_class.id, day, courses, memberships))
 
