@@ -183,8 +183,6 @@ def may_set_reason(user, attendance) -> bool:
 
 def family_students(user) -> list:
     """The children of a parent, and the student themself (first); another family's child is never here."""
-    from school.models import Guardianship, Student
-
     roles = user_roles(user)
     if not roles & {"parent", "student"}:
         return []

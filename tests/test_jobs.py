@@ -106,7 +106,7 @@ def test_progress_is_kept_in_the_row(app, queue, monkeypatch):
         seen.append((job(app, j.id).done, job(app, j.id).total))
         return None, None
     monkeypatch.setitem(jobs.HANDLERS, "check", counting)
-    job_id = submit(app)
+    submit(app)
     with app.app_context():
         assert jobs.run_burst() == 1
     assert seen == [(3, 4)]
