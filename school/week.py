@@ -77,14 +77,14 @@ def _statements() -> SimpleNamespace:
     """The diary's queries, built once with bound parameters (every diary page runs several): building a
     statement cost SQLAlchemy more than running it."""
     first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
-    course_ids = bindparam("course_ids", expanding=True)
+    course_ids, student_ids = bindparam("course_ids", expanding=True), bindparam("student_ids", expanding=True)
     latest = func.row_number().over(partition_by=Lesson.course_id,
                                     order_by=(Lesson.day.desc(), Lesson.number.desc())).label("latest")
     ranked = select(Lesson.id, latest).where(Lesson.course_id.in_(course_ids), Lesson.day < first,
                                               Lesson.state != "cancelled").subquery()
     return SimpleNamespace(
         enrolments=select(Enrolment).options(joinedload(Enrolment.school_class))
-        .where(Enrolment.student_id == bindparam("student_id"), overlapping(first, last))
+        .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
         courses=select(Course).where(Course.class_id.in_(bindparam("class_ids", expanding=True))),
         lessons=select(Lesson).where(Lesson.course_id.in_(course_ids), Lesson.day >= first, Lesson.day <= last),
@@ -92,16 +92,16 @@ def _statements() -> SimpleNamespace:
                                        Holiday.first_day <= last, Holiday.last_day >= first),
         bells=select(BellTime),
         last_before=select(Lesson).join(ranked, ranked.c.id == Lesson.id).where(ranked.c.latest == 1),
-        memberships=select(SubgroupMember).where(SubgroupMember.student_id == bindparam("student_id")),
+        memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
         marks=select(Mark).where(Mark.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
-                                 Mark.student_id == bindparam("student_id")).order_by(Mark.slot),
+                                 Mark.student_id.in_(student_ids)).order_by(Mark.slot),
         attendance=select(Attendance).where(Attendance.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
-                                            Attendance.student_id == bindparam("student_id")))
+                                            Attendance.student_id.in_(student_ids)))
 
 
 def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
     return db.session.scalars(_statements().enrolments,
-                              {"student_id": student_id, "first": first, "last": last}).all()
+                              {"student_ids": [student_id], "first": first, "last": last}).all()
 
 
 def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
@@ -171,22 +171,8 @@ def _homework_due(out: list[Day], before: dict[int, Lesson]) -> None:
 def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment] | None = None) -> list[Day]:
     """Every day from first to last with what the student had, in each class they were in on that day.
     `enrolments`: the student's enrolments when the caller has read them already (any that meet the days)."""
-    if enrolments is None:
-        enrolments = _enrolments(student_id, first, last)
-    else:
-        enrolments = [e for e in enrolments if e.from_day <= last and (e.to_day is None or e.to_day >= first)]
-    shared = _classes(frozenset(e.class_id for e in enrolments), first, last)
-    memberships = db.session.scalars(_statements().memberships, {"student_id": student_id}).all()
-    lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
-    marks: dict[int, list[Mark]] = {}
-    attendance: dict[int, Attendance] = {}
-    if lesson_ids:
-        params = {"lesson_ids": lesson_ids, "student_id": student_id}
-        for m in db.session.scalars(_statements().marks, params):
-            marks.setdefault(m.lesson_id, []).append(m)
-        for a in db.session.scalars(_statements().attendance, params):
-            attendance[a.lesson_id] = a
-    return _student_days(student_id, first, last, enrolments, shared, memberships, marks, attendance)
+    return class_days(memberships_of([student_id]), first, last,
+                      None if enrolments is None else {student_id: enrolments})[student_id]
 
 
 def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment], shared: _Classes,
@@ -220,30 +206,33 @@ def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: li
 def memberships_of(student_ids: list[int]) -> dict[int, list[SubgroupMember]]:
     """The students' subgroup memberships, by student (read once for a class's days and averages)."""
     by_student: dict[int, list[SubgroupMember]] = {sid: [] for sid in student_ids}
-    for m in db.session.scalars(select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids or [0]))):
+    for m in db.session.scalars(_statements().memberships, {"student_ids": list(student_ids) or [0]}):
         by_student[m.student_id].append(m)
     return by_student
 
 
-def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, last: dt.date) -> dict[int, list[Day]]:
-    """days() of several students at once (a class's statements), by student: the same days, read in a constant
-    number of statements whatever the number of students. memberships: memberships_of(the students)."""
-    ids = list(memberships) or [0]
-    enrolments: dict[int, list[Enrolment]] = {sid: [] for sid in memberships}
-    for e in db.session.scalars(select(Enrolment).options(joinedload(Enrolment.school_class))
-                                .where(Enrolment.student_id.in_(ids), overlapping(first, last))
-                                .order_by(Enrolment.from_day)):
-        enrolments[e.student_id].append(e)
+def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, last: dt.date,
+               enrolments: dict[int, list[Enrolment]] | None = None) -> dict[int, list[Day]]:
+    """days() of one student or several at once (a class's statements), by student: read in a constant number of
+    statements whatever the number of students. memberships: memberships_of(the students); enrolments: theirs by
+    student when the caller has read them already (any that meet the days)."""
+    q, ids = _statements(), list(memberships) or [0]
+    if enrolments is None:
+        enrolments = {sid: [] for sid in memberships}
+        for e in db.session.scalars(q.enrolments, {"student_ids": ids, "first": first, "last": last}):
+            enrolments[e.student_id].append(e)
+    else:
+        enrolments = {sid: [e for e in rows if e.from_day <= last and (e.to_day is None or e.to_day >= first)]
+                      for sid, rows in enrolments.items()}
     shared = _classes(frozenset(e.class_id for rows in enrolments.values() for e in rows), first, last)
     lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
     marks: dict[int, dict[int, list[Mark]]] = {sid: {} for sid in memberships}
     attendance: dict[int, dict[int, Attendance]] = {sid: {} for sid in memberships}
     if lesson_ids:
-        for m in db.session.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids), Mark.student_id.in_(ids))
-                                    .order_by(Mark.slot)):
+        params = {"lesson_ids": lesson_ids, "student_ids": ids}
+        for m in db.session.scalars(q.marks, params):
             marks[m.student_id].setdefault(m.lesson_id, []).append(m)
-        for a in db.session.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids),
-                                                             Attendance.student_id.in_(ids))):
+        for a in db.session.scalars(q.attendance, params):
             attendance[a.student_id][a.lesson_id] = a
     return {sid: _student_days(sid, first, last, enrolments[sid], shared, rows, marks[sid], attendance[sid])
             for sid, rows in memberships.items()}
@@ -260,7 +249,7 @@ def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
 
 def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
     """The courses of the class that the student takes on that day, by subject name in the reader's alphabet."""
-    memberships = db.session.scalars(_statements().memberships, {"student_id": student_id}).all()
+    memberships = memberships_of([student_id])[student_id]
     courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
     return by_subject(student_courses(student_id, school_class.id, day, courses, memberships))
 
