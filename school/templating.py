@@ -26,19 +26,23 @@ def kind_names(kinds: dict, lang: str) -> dict[int, str]:
     return {kid: str(escape(k.name(lang))) for kid, k in kinds.items()}
 
 
+def _cell_class(locked, message: str | None = None) -> str:
+    """A cell's class attribute: locked (x), not in the class that day (x out), refused (err); none when open."""
+    if not (locked or message):
+        return ""
+    return (' class="' + ("x" + (" out" if locked == "out" else "") if locked else "")
+            + (" err" if message else "") + '"')
+
+
+# The class of an empty cell of the page by its lock (grid_row writes those directly).
+_EMPTY_CELL_CLASS = {lock: _cell_class(lock) for lock in (False, True, "out")}
+
+
 def _cell_html(lesson_id: int, sid: int, c, locked, names: dict[int, str], ATT: dict,
-               message: str | None = None, page: bool = False) -> str:
+               message: str | None = None) -> str:
     """One cell of the journal's grid as HTML (templates/journal/_cell.html says what it shows). The version is
-    digits, dots and a dash built from integers; the codes and comments are escaped, the names already are.
-    On the page an empty cell carries no version (journal.js reads a missing one as "0-0": a third of the grid's
-    bytes were empty cells saying so); a save's answer always carries it."""
-    if c is None and page:
-        out = [f'<td id="c{lesson_id}-{sid}"']
-    else:
-        out = [f'<td id="c{lesson_id}-{sid}" data-v="{c.version if c else "0-0"}"']
-    if locked or message:
-        out.append(' class="' + ("x" + (" out" if locked == "out" else "") if locked else "")
-                   + (" err" if message else "") + '"')
+    digits, dots and a dash built from integers; the codes and comments are escaped, the names already are."""
+    out = [f'<td id="c{lesson_id}-{sid}" data-v="{c.version if c else "0-0"}"', _cell_class(locked, message)]
     if message:
         out.append(f' title="{escape(message)}"')
     elif c and c.marks:
@@ -74,15 +78,16 @@ def grid_row(student, columns: list[tuple[int, object, bool]], cells: dict, name
     for lesson_id, day, locked in columns:
         lock = locked if throughout or enrolled(day) else "out"
         c = cells.get((lesson_id, sid))
-        if c is None:  # most cells: nothing entered yet
+        if c is None:
+            # Most cells: nothing entered yet. No version either: journal.js reads a missing one as "0-0" (a third
+            # of the grid's bytes were empty cells saying so); a save's answer always carries it.
             out.append(f'<td id="c{lesson_id}-{sid}"{_EMPTY_CELL_CLASS[lock]}></td>')
         else:
-            out.append(_cell_html(lesson_id, sid, c, lock, names, ATT, page=True))
+            out.append(_cell_html(lesson_id, sid, c, lock, names, ATT))
     return Markup("".join(out))
 
 
-# The class of an empty cell by its lock, as _cell_html writes it.
-_EMPTY_CELL_CLASS = {False: "", True: ' class="x"', "out": ' class="x out"'}
+OOB = ' hx-swap-oob="true"'
 
 
 def lesson_head(les, kinds: dict, today, oob: bool = False) -> Markup:
@@ -114,8 +119,6 @@ def lesson_head(les, kinds: dict, today, oob: bool = False) -> Markup:
                   f'<a href="{url}" hx-get="{url}" hx-target="#panel">{les.day.day}<small>'
                   f'{format_date(les.day, "MM")}{number}</small></a></th>')
 
-
-OOB = ' hx-swap-oob="true"'
 
 
 def period_cell(sid: int, pm, stats, writable: bool, min_marks: int) -> Markup:
