@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -158,7 +159,7 @@ def replace(actor, course: Course, rows: list[Row]) -> Diff:
     none. Rows equal to what is stored are not touched, so the same file twice changes nothing."""
     check_writer(actor, course)
     rows = [Row(r.position, clean_topic(r.topic), r.hours) for r in rows]
-    try:
+    with _writing():
         if not rows:
             raise RegisterError(_("The file has no plan rows."))
         validate_rows(rows)
@@ -182,7 +183,15 @@ def replace(actor, course: Course, rows: list[Row]) -> Diff:
                      f"removed={len(result.removed)} hours={sum(r.hours for r in rows)}", user_id=_user_id(actor))
         db.session.commit()
         return result
-    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
+
+
+@contextmanager
+def _writing():
+    """One write of a plan, all or nothing: a unique position taken by another write of the same plan at the same
+    moment is a conflict (theirs stands); any failure rolls the transaction back."""
+    try:
+        yield
+    except IntegrityError:
         db.session.rollback()
         raise _conflict() from None
     except BaseException:
@@ -224,7 +233,7 @@ def add_item(actor, course: Course, topic: str | None, hours, position=None) -> 
     """A new row at the end, or at `position` (the rows from there on move one down)."""
     check_writer(actor, course)
     topic, hours = _checked(topic, hours)
-    try:
+    with _writing():
         last = db.session.scalar(select(func.max(PlanItem.position)).where(PlanItem.course_id == course.id)) or 0
         if position in (None, ""):
             position = last + 1
@@ -244,12 +253,6 @@ def add_item(actor, course: Course, topic: str | None, hours, position=None) -> 
                      user_id=_user_id(actor))
         db.session.commit()
         return item
-    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
-        db.session.rollback()
-        raise _conflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def update_item(actor, item: PlanItem, topic: str | None, hours) -> PlanItem:
@@ -261,11 +264,8 @@ def update_item(actor, item: PlanItem, topic: str | None, hours) -> PlanItem:
                      f"{item.position}: {item.hours} → {hours} · {item.topic[:100]} → {topic[:100]}",
                      user_id=_user_id(actor))
         item.topic, item.hours = topic, hours
-        try:
+        with _writing():
             db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            raise _conflict() from None
     return item
 
 
@@ -273,7 +273,7 @@ def delete_item(actor, item: PlanItem) -> None:
     """The row goes; the rows after it move one up (the numbers stay without a hole)."""
     course = db.session.get(Course, item.course_id)
     check_writer(actor, course)
-    try:
+    with _writing():
         position = item.position
         audit.record("plan_row_deleted", f"course:{course.id}", f"{position}: {item.hours} · {item.topic[:200]}",
                      user_id=_user_id(actor))
@@ -281,12 +281,6 @@ def delete_item(actor, item: PlanItem) -> None:
         _shift(course.id, position + 1, -1)
         db.session.commit()
         db.session.expire_all()
-    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
-        db.session.rollback()
-        raise _conflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def move_item(actor, item: PlanItem, direction: str) -> None:
@@ -301,19 +295,13 @@ def move_item(actor, item: PlanItem, direction: str) -> None:
         else query.where(PlanItem.position > item.position).order_by(PlanItem.position))
     if other is None:
         return
-    try:
+    with _writing():
         mine, theirs = item.position, other.position
         for ident, value in ((item.id, -1), (other.id, mine), (item.id, theirs)):
             db.session.execute(update(PlanItem).where(PlanItem.id == ident).values(position=value)
                                .execution_options(synchronize_session=False))
         db.session.commit()
         db.session.expire_all()
-    except IntegrityError:  # another write of the same plan at the same moment: theirs stands
-        db.session.rollback()
-        raise _conflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # ---------------------------------------------------------------------------------------------- the hours
