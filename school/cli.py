@@ -405,6 +405,27 @@ def _print_plan(plan) -> None:
                  new=counts["new"], updated=counts["updated"], unchanged=counts["unchanged"], errors=counts["error"]))
 
 
+
+def _read_file(file: Path) -> bytes:
+    """An import file's bytes, one more than the import limit at most (so that a larger file is refused)."""
+    try:
+        with open(file, "rb") as f:
+            return f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+    except OSError as e:
+        raise click.ClickException(_("The file cannot be opened: %(reason)s", reason=e.strerror or str(e)))
+
+
+def _read_rows(file: Path) -> tuple[bytes, list]:
+    """An import file's bytes and its rows (XLSX, ODS or CSV); a file the readers refuse is the command's error."""
+    from school.imports import readers
+
+    data = _read_file(file)
+    try:
+        return data, readers.read_rows(file.name, data)
+    except readers.FileRefused as e:
+        raise click.ClickException(str(e)) from None
+
+
 def _import_command(kind: str) -> None:
     @import_cli.command(kind, help=_IMPORT_HELP[kind])
     @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -412,7 +433,6 @@ def _import_command(kind: str) -> None:
             help=_l("Write the template (XLSX, headers in the command's language) to this file instead."))
     @option("--confirm", is_flag=True, help=_l("Write the rows (without it only the preview is printed)."))
     def command(file: Path | None, template_path: Path | None, confirm: bool) -> None:
-        from school.imports import readers
         from school.imports.apply import PlanRefused, apply, sha256
         from school.imports.plan import make_plan
         from school.imports.workbook import template_xlsx
@@ -423,15 +443,7 @@ def _import_command(kind: str) -> None:
             return
         if file is None:
             raise click.UsageError(_("Give the file to import, or --template FILE.xlsx."))
-        try:
-            with open(file, "rb") as f:
-                data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-        except OSError as e:
-            raise click.ClickException(_("The file cannot be opened: %(reason)s", reason=e.strerror or str(e)))
-        try:
-            rows = readers.read_rows(file.name, data)
-        except readers.FileRefused as e:
-            raise click.ClickException(str(e)) from None
+        data, rows = _read_rows(file)
         if not confirm:
             plan = make_plan(kind, rows)
             _print_plan(plan)
@@ -462,7 +474,6 @@ for _kind in ("people", "staff", "classes"):
 @option("--confirm", is_flag=True, help=_l("Write the rows (without it only the preview is printed)."))
 def import_plan(file: Path, course_id: int, confirm: bool) -> None:
     from school import MAX_ID
-    from school.imports import readers
     from school.imports.course_plan import read
     from school.models import Course
     from school.register import plan as plan_service
@@ -471,15 +482,7 @@ def import_plan(file: Path, course_id: int, confirm: bool) -> None:
     course = db.session.get(Course, course_id) if 0 < course_id <= MAX_ID else None
     if course is None:
         raise click.ClickException(_("There is no course number %(id)s.", id=course_id))
-    try:
-        with open(file, "rb") as f:
-            data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-    except OSError as e:
-        raise click.ClickException(_("The file cannot be opened: %(reason)s", reason=e.strerror or str(e)))
-    try:
-        rows = readers.read_rows(file.name, data)
-    except readers.FileRefused as e:
-        raise click.ClickException(str(e)) from None
+    _data, rows = _read_rows(file)
     preview = read(rows, plan_service.items(course.id))
     names = {"new": _("new"), "changed": _("changed"), "unchanged": _("unchanged"), "error": _("error")}
     for problem in preview.problems:
@@ -570,11 +573,7 @@ def import_timetable(file: Path, valid_from: str | None, mapping: tuple[str, ...
     from school.imports.apply import sha256
     from school.imports.asc import parse
 
-    try:
-        with open(file, "rb") as f:
-            data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-    except OSError as e:
-        raise click.ClickException(_("The file cannot be opened: %(reason)s", reason=e.strerror or str(e)))
+    data = _read_file(file)
     options = {**timetable.parse_options(None), **timetable.last_choices()}
     if valid_from:
         try:
