@@ -1,6 +1,7 @@
 """Template globals: dates and numbers through Flask-Babel, the static asset with a content hash."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import lru_cache
 from pathlib import Path
@@ -141,6 +142,36 @@ def period_cell(sid: int, pm, stats, writable: bool, min_marks: int) -> Markup:
     return Markup("".join(out))
 
 
+@lru_cache(maxsize=4096)
+def _date_text(day: dt.date, fmt: str, locale) -> str:
+    return format_date(day, fmt)
+
+
+@lru_cache(maxsize=1024)
+def _time_text(moment: dt.time, locale) -> str:
+    return format_time(moment, "HH:mm")
+
+
+def date_text(d, fmt: str = "medium") -> str:
+    """The `date` filter: Flask-Babel's format_date, kept per date, format and locale. A page formats the same
+    days over and over (a week's dates, the to-do list's) and each formatting through Babel costs more than the
+    rest of the line it is on. A datetime is not kept: Flask-Babel moves it into the user's time zone first."""
+    if not d:
+        return ""
+    if type(d) is dt.date:
+        return _date_text(d, fmt, get_locale())
+    return format_date(d, fmt)
+
+
+def time_text(t) -> str:
+    """The `time` filter (HH:mm), kept per time of day and locale like date_text (the bell times)."""
+    if not t:
+        return ""
+    if type(t) is dt.time and t.tzinfo is None:
+        return _time_text(t, get_locale())
+    return format_time(t, "HH:mm")
+
+
 def init_app(app) -> None:
     static_root = Path(app.static_folder)
 
@@ -174,6 +205,6 @@ def init_app(app) -> None:
     app.jinja_env.filters["subgroup"] = subgroup_label
     app.jinja_env.filters["abbreviate"] = abbreviate
     app.jinja_env.filters["by_subject"] = by_subject
-    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["time"] = lambda t: format_time(t, "HH:mm") if t else ""
+    app.jinja_env.filters["date"] = date_text
+    app.jinja_env.filters["time"] = time_text
     app.jinja_env.filters["decimal"] = lambda n, fmt="0.00": format_decimal(n, fmt) if n is not None else ""

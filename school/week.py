@@ -93,6 +93,12 @@ def _statements() -> SimpleNamespace:
         bells=select(BellTime),
         last_before=select(Lesson).join(ranked, ranked.c.id == Lesson.id).where(ranked.c.latest == 1),
         memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
+        class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
+        period_marks=select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)
+        .join(Lesson, Lesson.id == Mark.lesson_id)
+        .where(Mark.student_id == bindparam("student_id"), Lesson.course_id.in_(course_ids), Lesson.day >= first,
+               Lesson.day <= last)
+        .order_by(Lesson.day, Mark.slot),
         marks=select(Mark).where(Mark.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
                                  Mark.student_id.in_(student_ids)).order_by(Mark.slot),
         attendance=select(Attendance).where(Attendance.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
@@ -250,7 +256,7 @@ def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
 def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
     """The courses of the class that the student takes on that day, by subject name in the reader's alphabet."""
     memberships = memberships_of([student_id])[student_id]
-    courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
+    courses = db.session.scalars(_statements().class_courses, {"class_id": school_class.id}).all()
     return by_subject(student_courses(student_id, school_class.id, day, courses, memberships))
 
 
@@ -266,12 +272,9 @@ def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[S
 def marks_in_period(student_id: int, courses: list[Course], period: Period) -> list[Row]:
     """The student's marks in the courses' lessons of the period, by day: rows of the mark's code, weight,
     work kind and comment with the lesson's day and course_id (plain rows: nothing here is written)."""
-    return db.session.execute(
-        select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)
-        .join(Lesson, Lesson.id == Mark.lesson_id)
-        .where(Mark.student_id == student_id, Lesson.course_id.in_([c.id for c in courses] or [0]),
-               Lesson.day >= period.first_day, Lesson.day <= period.last_day)
-        .order_by(Lesson.day, Mark.slot)).all()
+    return db.session.execute(_statements().period_marks, {
+        "student_id": student_id, "course_ids": [c.id for c in courses] or [0], "first": period.first_day,
+        "last": period.last_day}).all()
 
 
 def subject_averages(courses: list[Course], marks: list[Row], until: dt.date) -> list[SubjectAverage]:
@@ -294,7 +297,7 @@ def class_averages(school_class: SchoolClass, days: dict[int, dt.date],
     """averages() of several students of a class, each on their own day (days: student id -> day), by student:
     the periods, the courses and the marks of them all read once (memberships: memberships_of(the students))."""
     periods = calendar.periods_of(school_class)
-    courses = db.session.scalars(select(Course).where(Course.class_id == school_class.id)).all()
+    courses = db.session.scalars(_statements().class_courses, {"class_id": school_class.id}).all()
     period = {sid: calendar.period_containing(periods, day) for sid, day in days.items()}
     period = {sid: p for sid, p in period.items() if p is not None}
     marks: dict[int, list[Row]] = {sid: [] for sid in period}

@@ -28,6 +28,26 @@ def test_crh_dates():
     assert str(CRH) == "crh"
 
 
+def test_date_and_time_filters_keep_each_locale_apart(app):
+    """The `date` and `time` filters keep what they formatted (templating.date_text): per locale, so a page in
+    one language never shows a day formatted for another; a datetime still goes through Flask-Babel."""
+    day, bell = dt.date(2026, 11, 27), dt.time(8, 30)
+    date, time = app.jinja_env.filters["date"], app.jinja_env.filters["time"]
+    seen = {}
+    for _ in range(2):  # the second round is served from what the first kept
+        for lang in SUPPORTED:
+            with app.test_request_context(), force_locale(CRH if lang == "crh" else lang):
+                seen.setdefault(lang, []).append((date(day, "EEEE d MMMM"), time(bell), date(day)))
+    assert seen["ru"][0][0] == "пятница 27 ноября"
+    assert seen["uk"][0][0] == "пʼятниця 27 листопада"
+    assert seen["crh"][0][0] == "Джума 27 ноябрь"
+    assert all(rounds[0] == rounds[1] for rounds in seen.values())
+    assert seen["ru"][0][1] == "08:30"
+    with app.test_request_context(), force_locale("ru"):
+        assert date(dt.datetime(2026, 11, 27, 23, 30), "d MMMM") == "27 ноября"
+        assert date(None) == "" and time(None) == ""
+
+
 def test_crh_does_not_touch_russian_data():
     d = dt.date(2024, 9, 2)
     format_date(d, "full", locale=CRH)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 
 from school import access, audit, clock, week
 from school.access import allow
@@ -36,6 +38,23 @@ def student_or_404(student_id) -> tuple[Student, list[Student]]:
     if found is None:
         abort(404)
     return found, students
+
+
+@cache
+def _statements() -> SimpleNamespace:
+    """The diary pages' own queries, built once with bound parameters (see week._statements)."""
+    student_id, first, last = bindparam("student_id"), bindparam("first", type_=Date), bindparam("last", type_=Date)
+    return SimpleNamespace(
+        visits=select(func.max(DiaryView.viewed_at), func.max(DiaryView.acknowledged_at)).where(
+            DiaryView.user_id == bindparam("user_id"), DiaryView.student_id == student_id,
+            DiaryView.week_start == bindparam("monday", type_=Date)),
+        period_marks=select(PeriodMark.course_id, PeriodMark.kind, PeriodMark.period_id, PeriodMark.code).where(
+            PeriodMark.student_id == student_id, PeriodMark.course_id.in_(bindparam("course_ids", expanding=True))),
+        absences=select(Attendance.code, Attendance.reason, Lesson.day, Lesson.number, Subject)
+        .join(Lesson, Lesson.id == Attendance.lesson_id).join(Course, Course.id == Lesson.course_id)
+        .join(Subject, Subject.id == Course.subject_id)
+        .where(Attendance.student_id == student_id, Lesson.day >= first, Lesson.day <= last)
+        .order_by(Lesson.day, Lesson.number))
 
 
 def _week_start() -> dt.date:
@@ -108,10 +127,8 @@ def _week_page(student: Student, students: list[Student], status: int = 200):
     current = calendar.week_bounds(clock.today())[0]
     enrolments = _enrolments(student, (monday, sunday))
     days = week.days(student.id, monday, sunday, enrolments)
-    last_view, acknowledged = db.session.execute(select(func.max(DiaryView.viewed_at),
-                                                        func.max(DiaryView.acknowledged_at)).where(
-        DiaryView.user_id == current_user.id, DiaryView.student_id == student.id,
-        DiaryView.week_start == monday)).one()
+    last_view, acknowledged = db.session.execute(_statements().visits, {
+        "user_id": current_user.id, "student_id": student.id, "monday": monday}).one()
     now = clock.now()
     # The fact of acquaintance: one row a visit. A refused acknowledgement re-shows the week without counting it,
     # and reloading the same week within VISIT_MINUTES of the last view is the same visit (a phone on a slow
@@ -159,9 +176,8 @@ def marks(student_id: int):
         courses = [c for c in week.courses_of(student.id, ctx["klass"], today) if c.attested]
         marks = week.marks_in_period(student.id, courses, period)
         by_course = {a.course.id: a for a in week.subject_averages(courses, marks, min(period.last_day, today))}
-        period_marks = db.session.execute(select(PeriodMark.course_id, PeriodMark.kind, PeriodMark.period_id,
-                                                 PeriodMark.code).where(
-            PeriodMark.student_id == student.id, PeriodMark.course_id.in_([c.id for c in courses] or [0]))).all()
+        period_marks = db.session.execute(_statements().period_marks, {
+            "student_id": student.id, "course_ids": [c.id for c in courses] or [0]}).all()
         for c in courses:
             subjects.append(dict(
                 course=c, avg=by_course.get(c.id),
@@ -180,13 +196,8 @@ def attendance(student_id: int):
     period = _period(ctx)
     rows = []
     if period is not None:
-        rows = db.session.execute(
-            select(Attendance.code, Attendance.reason, Lesson.day, Lesson.number, Subject)
-            .join(Lesson, Lesson.id == Attendance.lesson_id).join(Course, Course.id == Lesson.course_id)
-            .join(Subject, Subject.id == Course.subject_id)
-            .where(Attendance.student_id == student.id, Lesson.day >= period.first_day,
-                   Lesson.day <= period.last_day)
-            .order_by(Lesson.day, Lesson.number)).all()
+        rows = db.session.execute(_statements().absences, {
+            "student_id": student.id, "first": period.first_day, "last": period.last_day}).all()
     totals = tally(rows)
     return render("diary/attendance.html", rows=rows, totals=totals, period=period, **ctx)
 

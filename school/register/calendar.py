@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from school.extensions import db
 from school.models import Course, Period, SchoolClass
@@ -34,11 +35,17 @@ def iso_week(day: dt.date) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
+@cache
+def _periods_statement():
+    """periods_of's query, built once (the diary's marks and attendance pages and every grid run it)."""
+    return (select(Period).where(Period.year_id == bindparam("year_id"), Period.scheme == bindparam("scheme"))
+            .order_by(Period.number))
+
+
 def periods_of(school_class: SchoolClass) -> list[Period]:
     """The reporting periods of the class's scheme in its year, in order."""
-    return db.session.scalars(select(Period).where(Period.year_id == school_class.year_id,
-                                                   Period.scheme == school_class.period_scheme)
-                              .order_by(Period.number)).all()
+    return db.session.scalars(_periods_statement(), {"year_id": school_class.year_id,
+                                                     "scheme": school_class.period_scheme}).all()
 
 
 def period_containing(periods: list[Period], day: dt.date) -> Period | None:
