@@ -2,25 +2,28 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 
 from school import clock
 from school.extensions import db
 
 
-def current_year_select():
-    """The academic year containing today() (1 September – 31 August), as a query."""
+@cache
+def _current_year_statement():
+    """The academic year containing a day (1 September – 31 August), built once: most pages ask for it."""
     from school.models import AcademicYear
 
-    day = clock.today()
+    day = bindparam("day", type_=Date)
     return select(AcademicYear.id).where(AcademicYear.first_day <= day, AcademicYear.last_day >= day)
 
 
 def current_year_id() -> int | None:
+    """The academic year containing today(), read once per request."""
     if "_year_id" not in g:
-        g._year_id = db.session.scalar(current_year_select())
+        g._year_id = db.session.scalar(_current_year_statement(), {"day": clock.today()})
     return g._year_id
 
 

@@ -6,7 +6,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_babel import format_date, format_decimal, format_time, get_locale
 from markupsafe import Markup, escape
 
@@ -142,6 +142,13 @@ def period_cell(sid: int, pm, stats, writable: bool, min_marks: int) -> Markup:
     return Markup("".join(out))
 
 
+def _locale():
+    """Flask-Babel's locale of the request, read from its state in g in one step once it is set (get_locale
+    walks g three times a call, and a page formats dozens of dates)."""
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
 @lru_cache(maxsize=4096)
 def _date_text(day: dt.date, fmt: str, locale) -> str:
     return format_date(day, fmt)
@@ -159,7 +166,7 @@ def date_text(d, fmt: str = "medium") -> str:
     if not d:
         return ""
     if type(d) is dt.date:
-        return _date_text(d, fmt, get_locale())
+        return _date_text(d, fmt, _locale())
     return format_date(d, fmt)
 
 
@@ -168,7 +175,7 @@ def time_text(t) -> str:
     if not t:
         return ""
     if type(t) is dt.time and t.tzinfo is None:
-        return _time_text(t, get_locale())
+        return _time_text(t, _locale())
     return format_time(t, "HH:mm")
 
 

@@ -9,8 +9,8 @@ from functools import cache
 from types import SimpleNamespace
 
 from flask import g
-from sqlalchemy import Date, Row, bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Date, Row, bindparam, select
+from sqlalchemy.orm import aliased, joinedload
 
 from school.extensions import db
 from school.i18n import by_subject
@@ -78,10 +78,12 @@ def _statements() -> SimpleNamespace:
     statement cost SQLAlchemy more than running it."""
     first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
     course_ids, student_ids = bindparam("course_ids", expanding=True), bindparam("student_ids", expanding=True)
-    latest = func.row_number().over(partition_by=Lesson.course_id,
-                                    order_by=(Lesson.day.desc(), Lesson.number.desc())).label("latest")
-    ranked = select(Lesson.id, latest).where(Lesson.course_id.in_(course_ids), Lesson.day < first,
-                                              Lesson.state != "cancelled").subquery()
+    # Each course's last lesson before the first day that was not cancelled: per course a backward walk of the
+    # (course_id, day, number) index that stops at the first row, however many lessons the year already has.
+    earlier = aliased(Lesson)
+    last_id = (select(earlier.id).where(earlier.course_id == Course.id, earlier.day < first,
+                                        earlier.state != "cancelled")
+               .order_by(earlier.day.desc(), earlier.number.desc()).limit(1).correlate(Course).scalar_subquery())
     return SimpleNamespace(
         enrolments=select(Enrolment).options(joinedload(Enrolment.school_class))
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
@@ -91,7 +93,7 @@ def _statements() -> SimpleNamespace:
         holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
                                        Holiday.first_day <= last, Holiday.last_day >= first),
         bells=select(BellTime),
-        last_before=select(Lesson).join(ranked, ranked.c.id == Lesson.id).where(ranked.c.latest == 1),
+        last_before=select(Lesson).where(Lesson.id.in_(select(last_id).where(Course.id.in_(course_ids)))),
         memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
         class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
         period_marks=select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)

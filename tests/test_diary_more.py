@@ -114,6 +114,16 @@ def test_each_lesson_carries_the_homework_due_for_it(app, ids):
         assert next_tuesday[0].lesson.day > TODAY and next_tuesday[0].homework_due.homework == "упр. 7"
 
 
+def test_homework_due_from_before_the_first_day_skips_a_cancelled_lesson(app, ids):
+    """The days start on Tuesday 24: before them Math had Fri 13 (упр. 1), Fri 20 (упр. 3) and Mon 23, cancelled
+    with homework of its own. What is due on Tuesday is the last held lesson's, Fri 20's."""
+    homework_fixture(app, ids)
+    with app.test_request_context():
+        days = {d.date: d for d in week.days(ids["emil"], TODAY, TODAY)}
+        tuesday = [i for i in days[TODAY].lessons if i.course.id == ids["math5"]]
+        assert tuesday[0].homework_due.homework == "упр. 3"
+
+
 def test_homework_due_is_read_without_a_query_per_lesson(app, ids):
     def count(first, last):
         queries = []

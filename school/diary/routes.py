@@ -141,7 +141,7 @@ def _week_page(student: Student, students: list[Student], status: int = 200):
                   monday=monday, sunday=sunday, prev_week=calendar.iso_week(monday - dt.timedelta(days=7)),
                   next_week=calendar.iso_week(monday + dt.timedelta(days=7)), this_week=calendar.iso_week(monday),
                   week_title=_week_title(monday, current), future=monday > current,
-                  totals=week.totals(days), acknowledged=acknowledged, ack_form=AckForm(), **ctx)
+                  totals=week.totals(days), acknowledged=acknowledged, **ctx)
 
 
 @bp.route("/<int:student_id>/acknowledge", methods=["POST"])

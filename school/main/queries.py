@@ -31,6 +31,11 @@ def _teacher_day_statements():
     return lessons, moved_away
 
 
+@cache
+def _bells_statement():
+    return select(BellTime)
+
+
 def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     """A teacher's lessons of the day from the calendar of lessons: their own courses' and those they substitute,
     with the day's changes (substituted, moved here or away, cancelled, extra)."""
@@ -38,7 +43,7 @@ def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     params = {"day": day, "user_id": user_id}
     lessons = db.session.scalars(lessons_of_day, params).all()
     moved_away = db.session.execute(moved_away_from_day, params).all()
-    bells = {b.number: b for b in db.session.scalars(select(BellTime))}
+    bells = {b.number: b for b in db.session.scalars(_bells_statement())}
     rows = []
     for lesson in lessons:
         course = lesson.course

@@ -88,6 +88,11 @@ def _absences_statement():
             .order_by(Lesson.day, Lesson.number, Person.surname, Person.name))
 
 
+@cache
+def _bell_ends_statement():
+    return select(BellTime.number, BellTime.ends)
+
+
 def todo(user_id: int, year_id: int | None) -> ToDo:
     out = ToDo()
     s = school_settings()
@@ -100,7 +105,7 @@ def todo(user_id: int, year_id: int | None) -> ToDo:
     # an index (one "teacher or substitute" condition made the database read every lesson of the school's year).
     rows = sorted([*db.session.execute(own, params), *db.session.execute(substituted, params)],
                   key=lambda r: (r.day, r.number, r.id))
-    bells = dict(db.session.execute(select(BellTime.number, BellTime.ends)).all()) if rows else {}
+    bells = dict(db.session.execute(_bell_ends_statement()).all()) if rows else {}
     for r in rows:
         missing = []
         if r.no_topic and now > end_of(r.day, s.topic_deadline_days):
