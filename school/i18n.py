@@ -96,6 +96,14 @@ def request_translations():
     return translations
 
 
+def locale_key() -> tuple | None:
+    """The request's locale as a plain key for what is kept per locale (formatted dates, the grid's labels): read
+    from Flask-Babel's state in g in one step once it is set (get_locale walks g three times a call), and a tuple
+    of strings, because a babel Locale compares slowly and Flask-Babel makes a new one each request."""
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None) or get_locale()
+    return None if locale is None else (locale.language, locale.territory, locale.script, locale.variant)
+
+
 def install_template_gettext(app) -> None:
     """The templates' _(), ngettext() and their context forms through request_translations (after Babel's
     init_app, whose callables these replace; the same newstyle formatting and escaping)."""

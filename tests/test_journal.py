@@ -81,6 +81,24 @@ def test_teacher_gives_a_mark_and_gets_the_cell_and_row_stats(app, auth, ids):
         assert mark.code == "5" and mark.work_kind.code == "answer" and mark.weight == Decimal(1)
 
 
+@pytest.mark.parametrize("url", ["cell", "period"])
+def test_a_grid_save_without_the_csrf_token_is_refused_and_stores_nothing(app, auth, ids, url):
+    """The grid's forms check no token of their own (PostedByTheGrid): CSRFProtect refuses the POST before the
+    view, whether the token is missing or forged."""
+    auth.login("teacher")
+    target = (cell_url(ids["lesson"], ids["emil"]) if url == "cell" else
+              f"/journal/courses/{ids['math5']}/periods/{ids['q2']}/students/{ids['emil']}")
+    data = {"action": "5", "value": "5", "version": "0-0" if url == "cell" else "0"}
+    assert auth.client.post(target, data=data, headers=HX).status_code == 400
+    forged = {**HX, "X-CSRFToken": "forged"}
+    assert auth.client.post(target, data=data, headers=forged).status_code == 400
+    assert marks(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PeriodMark.id))) == 0
+    # the same save with the session's token goes through
+    assert auth.post(target, data, headers=HX).status_code == 200
+
+
 def test_attendance_and_clear(app, auth, ids):
     auth.login("teacher")
     r = save(auth, ids["lesson"], ids["emil"], "absent")

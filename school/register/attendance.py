@@ -3,12 +3,14 @@ absence and their tallies for the diary, the statements and the reports."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import update
 
 from school import access, clock
 from school.extensions import db
+from school.i18n import locale_key
 from school.models import Attendance, User
 from school.register import rules
 from school.register.errors import Conflict, NotFound, RegisterError
@@ -17,7 +19,13 @@ REASONS = ("ill", "excused", "unexcused")
 
 
 def short_labels() -> dict[str, str]:
-    """The grid's short codes of attendance and reasons (Н, ОП, Б, УП, НП) in the user's language."""
+    """The grid's short codes of attendance and reasons (Н, ОП, Б, УП, НП) in the user's language: the grid and
+    every save of a cell ask, so they are kept per locale (a fresh copy each time: callers may add to it)."""
+    return dict(_short_labels(locale_key()))
+
+
+@lru_cache(maxsize=16)
+def _short_labels(locale) -> dict[str, str]:
     return {"absent": _("ABS"), "late": _("LATE"), "ill": _("ILL"), "excused": _("EXC"), "unexcused": _("UNEXC")}
 
 
