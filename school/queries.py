@@ -27,6 +27,21 @@ def current_year_id() -> int | None:
     return g._year_id
 
 
+@cache
+def _bells_statement():
+    from school.models import BellTime
+
+    return select(BellTime).order_by(BellTime.number)
+
+
+def bells():
+    """The bell times by lesson number, read once per request (the home page's day and to-do list, the diary's
+    days and the changes page all show them)."""
+    if "_bells" not in g:
+        g._bells = {b.number: b for b in db.session.scalars(_bells_statement())}
+    return g._bells
+
+
 SETTINGS_TTL_SECONDS = 30
 
 

@@ -12,6 +12,7 @@ from flask import g
 from sqlalchemy import Date, Row, bindparam, select
 from sqlalchemy.orm import aliased, joinedload
 
+from school import queries
 from school.extensions import db
 from school.i18n import by_subject
 from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
@@ -92,7 +93,6 @@ def _statements() -> SimpleNamespace:
         lessons=select(Lesson).where(Lesson.course_id.in_(course_ids), Lesson.day >= first, Lesson.day <= last),
         holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
                                        Holiday.first_day <= last, Holiday.last_day >= first),
-        bells=select(BellTime),
         last_before=select(Lesson).where(Lesson.id.in_(select(last_id).where(Course.id.in_(course_ids)))),
         memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
         class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
@@ -151,7 +151,7 @@ def _classes(class_ids: frozenset[int], first: dt.date, last: dt.date) -> _Class
         memo[key] = _Classes(
             courses, by_day,
             db.session.scalars(q.holidays, {"year_ids": year_ids, "first": first, "last": last}).all(),
-            {b.number: b for b in db.session.scalars(q.bells)},
+            queries.bells(),
             _last_lessons_before(course_ids, first))
     return memo[key]
 

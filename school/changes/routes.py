@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from school import access, clock
+from school import access, clock, queries
 from school.access import allow, get_or_404
 from school.changes.forms import CancelForm, ExtraForm, MoveForm
 from school.extensions import db
 from school.htmx import render
 from school.journal.forms import SubstituteForm
-from school.models import AcademicYear, BellTime, Course, Lesson, SchoolClass
+from school.models import AcademicYear, Course, Lesson, SchoolClass
 from school.queries import current_year_id
 from school.register import changes, lessons as lesson_service
 from school.register.errors import RegisterError
@@ -69,7 +69,7 @@ def day_page():
     return render("changes/day.html", day=day, year=year, rows=rows, recorded=recorded, classes=classes,
                   chosen=chosen,
                   extra_form=_extra_form(courses) if access.may_assign_substitutes(current_user) and courses else None,
-                  bells={b.number: b for b in db.session.scalars(select(BellTime))},
+                  bells=queries.bells(),
                   previous=day - dt.timedelta(days=1), next=day + dt.timedelta(days=1))
 
 

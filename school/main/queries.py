@@ -7,9 +7,9 @@ from functools import cache
 from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from school import week
+from school import queries, week
 from school.extensions import db
-from school.models import (BellTime, Course, Enrolment, Guardianship, Lesson, LessonChange, Mark, SchoolClass,
+from school.models import (Course, Enrolment, Guardianship, Lesson, LessonChange, Mark, SchoolClass,
                            StaffRole, Student, User)
 
 
@@ -31,11 +31,6 @@ def _teacher_day_statements():
     return lessons, moved_away
 
 
-@cache
-def _bells_statement():
-    return select(BellTime)
-
-
 def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     """A teacher's lessons of the day from the calendar of lessons: their own courses' and those they substitute,
     with the day's changes (substituted, moved here or away, cancelled, extra)."""
@@ -43,7 +38,7 @@ def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     params = {"day": day, "user_id": user_id}
     lessons = db.session.scalars(lessons_of_day, params).all()
     moved_away = db.session.execute(moved_away_from_day, params).all()
-    bells = {b.number: b for b in db.session.scalars(_bells_statement())}
+    bells = queries.bells()
     rows = []
     for lesson in lessons:
         course = lesson.course

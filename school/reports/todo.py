@@ -14,9 +14,9 @@ from functools import cache
 
 from sqlalchemy import Date, and_, bindparam, exists, or_, select
 
-from school import clock
+from school import clock, queries
 from school.extensions import db
-from school.models import Attendance, BellTime, Course, Lesson, Mark, Person, SchoolClass, Student, Subject, WorkKind
+from school.models import Attendance, Course, Lesson, Mark, Person, SchoolClass, Student, Subject, WorkKind
 from school.queries import school_settings
 from school.register import calendar
 from school.reports.timeliness import end_of
@@ -88,11 +88,6 @@ def _absences_statement():
             .order_by(Lesson.day, Lesson.number, Person.surname, Person.name))
 
 
-@cache
-def _bell_ends_statement():
-    return select(BellTime.number, BellTime.ends)
-
-
 def todo(user_id: int, year_id: int | None) -> ToDo:
     out = ToDo()
     s = school_settings()
@@ -105,7 +100,7 @@ def todo(user_id: int, year_id: int | None) -> ToDo:
     # an index (one "teacher or substitute" condition made the database read every lesson of the school's year).
     rows = sorted([*db.session.execute(own, params), *db.session.execute(substituted, params)],
                   key=lambda r: (r.day, r.number, r.id))
-    bells = dict(db.session.execute(_bell_ends_statement()).all()) if rows else {}
+    bells = {number: b.ends for number, b in queries.bells().items()} if rows else {}
     for r in rows:
         missing = []
         if r.no_topic and now > end_of(r.day, s.topic_deadline_days):
