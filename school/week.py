@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from flask import g
 from sqlalchemy import Date, Row, bindparam, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from school import queries
 from school.extensions import db
@@ -79,6 +79,7 @@ def _statements() -> SimpleNamespace:
     statement cost SQLAlchemy more than running it."""
     first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
     course_ids, student_ids = bindparam("course_ids", expanding=True), bindparam("student_ids", expanding=True)
+    class_ids = bindparam("class_ids", expanding=True)
     # Each course's last lesson before the first day that was not cancelled: per course a backward walk of the
     # (course_id, day, number) index that stops at the first row, however many lessons the year already has.
     earlier = aliased(Lesson)
@@ -89,11 +90,12 @@ def _statements() -> SimpleNamespace:
         enrolments=select(Enrolment).options(joinedload(Enrolment.school_class))
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
-        courses=select(Course).where(Course.class_id.in_(bindparam("class_ids", expanding=True))),
-        lessons=select(Lesson).where(Lesson.course_id.in_(course_ids), Lesson.day >= first, Lesson.day <= last),
+        # The classes' lessons of the days with their courses (the courses the days show are those with lessons).
+        lessons=select(Lesson).join(Course, Course.id == Lesson.course_id).options(contains_eager(Lesson.course))
+        .where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
         holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
                                        Holiday.first_day <= last, Holiday.last_day >= first),
-        last_before=select(Lesson).where(Lesson.id.in_(select(last_id).where(Course.id.in_(course_ids)))),
+        last_before=select(Lesson).where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
         memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
         class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
         period_marks=select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)
@@ -137,29 +139,31 @@ class _Classes:
     before: dict[int, Lesson]    # per course, its last lesson held before the first day
 
 
-def _classes(class_ids: frozenset[int], first: dt.date, last: dt.date) -> _Classes:
+def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date) -> _Classes:
+    """classes: (class id, its year's id) of every class the students were in on the days."""
     memo = g.setdefault("_week_classes", {})
-    key = (class_ids, first, last)
+    key = (classes, first, last)
     if key not in memo:
         q = _statements()
-        courses = db.session.scalars(q.courses, {"class_ids": list(class_ids or [0])}).all()
-        course_ids = [c.id for c in courses] or [0]
+        class_ids = [c for c, _year in classes] or [0]
         by_day: dict[dt.date, list[Lesson]] = {}
-        for les in db.session.scalars(q.lessons, {"course_ids": course_ids, "first": first, "last": last}):
+        courses: dict[int, Course] = {}
+        for les in db.session.scalars(q.lessons, {"class_ids": class_ids, "first": first, "last": last}):
             by_day.setdefault(les.day, []).append(les)
-        year_ids = list({c.year_id for c in courses} or {0})
+            courses[les.course_id] = les.course
+        year_ids = list({year for _c, year in classes} or {0})
         memo[key] = _Classes(
-            courses, by_day,
+            list(courses.values()), by_day,
             db.session.scalars(q.holidays, {"year_ids": year_ids, "first": first, "last": last}).all(),
             queries.bells(),
-            _last_lessons_before(course_ids, first))
+            _last_lessons_before(class_ids, first))
     return memo[key]
 
 
-def _last_lessons_before(course_ids: list[int], first: dt.date) -> dict[int, Lesson]:
-    """Each course's last lesson before the first day that was not cancelled (one query for all courses)."""
+def _last_lessons_before(class_ids: list[int], first: dt.date) -> dict[int, Lesson]:
+    """Each course of the classes: its last lesson before the first day that was not cancelled (one query)."""
     return {les.course_id: les for les in db.session.scalars(
-        _statements().last_before, {"course_ids": course_ids, "first": first})}
+        _statements().last_before, {"class_ids": class_ids, "first": first})}
 
 
 def _homework_due(out: list[Day], before: dict[int, Lesson]) -> None:
@@ -232,7 +236,8 @@ def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, las
     else:
         enrolments = {sid: [e for e in rows if e.from_day <= last and (e.to_day is None or e.to_day >= first)]
                       for sid, rows in enrolments.items()}
-    shared = _classes(frozenset(e.class_id for rows in enrolments.values() for e in rows), first, last)
+    shared = _classes(frozenset((e.class_id, e.school_class.year_id) for rows in enrolments.values() for e in rows),
+                      first, last)
     lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
     marks: dict[int, dict[int, list[Mark]]] = {sid: {} for sid in memberships}
     attendance: dict[int, dict[int, Attendance]] = {sid: {} for sid in memberships}
