@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
     from school import (access, catalogs, cli, clock, errors, i18n, integrity, models,  # noqa: F401
-                        request_limits, security, templating)  # (metadata, listeners)
+                        nav, request_limits, security, templating)  # (metadata, listeners)
     from school.auth import sessions
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    nav.init_app(app)
     cli.init_app(app)
 
     @login_manager.user_loader
