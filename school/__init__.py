@@ -42,12 +42,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
     from school import (access, catalogs, cli, clock, errors, i18n, integrity, models,  # noqa: F401
-                        nav, request_limits, security, templating)  # (metadata, listeners)
+                        nav, request_limits, security, templating, transactions)  # (metadata, listeners)
     from school.auth import sessions
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
     catalogs.compile_catalogs()
     db.init_app(app)
+    transactions.init_app(app, db)
     migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
     request_limits.init_app(app)  # before CSRF protection, the first to read a body
     csrf.init_app(app)

@@ -177,6 +177,9 @@ class MarkChange(Base):
     reason: Mapped[str | None] = mapped_column(String(300))
 
 
+UNREASONED = "code = 'absent' AND reason IS NULL"
+
+
 class Attendance(Base):
     """One row per student and lesson: the subject teacher's code and the class teacher's reason, both kept."""
     __tablename__ = "attendance"
@@ -187,6 +190,10 @@ class Attendance(Base):
         CheckConstraint("(reason IS NULL) = (reason_by IS NULL)", name="reason_author"),
         CheckConstraint("version >= 1", name="version_positive"),
         max_length("note", 300),
+        # The absences still waiting for the class teacher's reason (every class teacher's home page asks): a
+        # few rows however many years of attendance the school keeps.
+        Index("ix_attendance_unreasoned", "lesson_id", sqlite_where=text(UNREASONED),
+              postgresql_where=text(UNREASONED)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))

@@ -1,0 +1,92 @@
+"""How a request's transaction ends (school/transactions.py): one that only read is committed (on PostgreSQL a
+rollback drops the connection's prepared statements), one that wrote and was not committed by its view is rolled
+back as before, so nothing a view left half-done is ever stored."""
+import pytest
+from sqlalchemy import event, func, select, update
+
+from school.access import public
+from school.extensions import db
+from school.models import Subject
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def ends(app):
+    """Routes that read, flush without committing, update without committing, or fail after a flush; and the
+    engine's commits and rollbacks as they happen."""
+    @app.route("/_test/read")
+    @public
+    def read():
+        return str(db.session.scalar(select(func.count(Subject.id))))
+
+    @app.route("/_test/flush")
+    @public
+    def flush():
+        db.session.add(Subject(short="tx1", name_ru="Тест", name_uk="Тест", name_crh="Тест"))
+        db.session.flush()
+        return "flushed"
+
+    @app.route("/_test/update")
+    @public
+    def core_update():
+        db.session.execute(update(Subject).values(name_ru="Переписано"))
+        return "updated"
+
+    @app.route("/_test/pending")
+    @public
+    def pending():
+        subject = db.session.scalar(select(Subject).limit(1))
+        subject.name_ru = "Не сохранено"  # changed, never flushed
+        return "pending"
+
+    @app.route("/_test/fails")
+    @public
+    def fails():
+        db.session.scalar(select(func.count(Subject.id)))
+        raise RuntimeError("the view failed after reading")
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", lambda conn: seen.append("commit"))
+    event.listen(engine, "rollback", lambda conn: seen.append("rollback"))
+    return seen
+
+
+def names(app):
+    with app.app_context():
+        return db.session.scalars(select(Subject.name_ru)).all()
+
+
+def test_a_request_that_only_read_is_committed_not_rolled_back(app, client, ends):
+    assert client.get("/_test/read").status_code == 200
+    assert ends == ["commit"]
+
+
+@pytest.mark.parametrize("route", ["/_test/flush", "/_test/update", "/_test/pending"])
+def test_what_a_view_wrote_and_did_not_commit_is_rolled_back(app, client, ends, route):
+    before = names(app)
+    ends.clear()
+    assert client.get(route).status_code == 200
+    assert ends == ["rollback"]
+    assert names(app) == before and "Переписано" not in before and "Не сохранено" not in before
+
+
+def test_a_failed_request_is_rolled_back(app, client, ends):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert client.get("/_test/fails").status_code == 500
+    assert "commit" not in ends and "rollback" in ends
+
+
+def test_a_save_that_committed_then_read_ends_its_second_transaction_with_a_commit(app, auth, client, ends, ids):
+    """A cell save commits what it wrote, then reads the cell and the row's figures again: that second, read-only
+    transaction is committed too (no rollback at all in the request)."""
+    from tests.test_journal import HX, cell_url, current_version
+    auth.login("teacher")
+    version = current_version(app, ids["lesson"], ids["emil"])
+    token = csrf_token(client, "/profile")
+    ends.clear()
+    r = client.post(cell_url(ids["lesson"], ids["emil"]), data={"action": "5", "version": version},
+                    headers={**HX, "X-CSRFToken": token})
+    assert r.status_code == 200
+    assert ends == ["commit", "commit"]
