@@ -1,4 +1,4 @@
-"""The main menu of every signed-in page.
+"""The main menu of every signed-in page, and the templates' url_for.
 
 Which links a user sees depends on their roles alone, and the links' text on the language: each combination is
 built once per process. Built in the template it cost an eighth of a page's render (a dozen url_for, has_role
@@ -7,8 +7,9 @@ link with its unread count, and the logout form with its CSRF token."""
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -38,7 +39,6 @@ def _links() -> tuple:
     )
 
 
-@lru_cache(maxsize=256)
 def _menu(roles: frozenset[str], locale, script_root: str) -> tuple[Markup, Markup]:
     """The links before and after the messages link for these roles, in the request's language and under its
     script root (both are in the key: url_for and gettext read them from the request)."""
@@ -55,8 +55,26 @@ def _menu(roles: frozenset[str], locale, script_root: str) -> tuple[Markup, Mark
 
 def menu(part: int) -> Markup:
     """Part 0 or 1 of the signed-in user's menu (see _menu)."""
-    return _menu(access.user_roles(), locale_key(), request.script_root)[part]
+    return current_app.extensions["defter_nav"].menu(access.user_roles(), locale_key(), request.script_root)[part]
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """Flask's url_for for the templates, kept per endpoint, values and script root: a path is built from those
+    alone (no URL defaults, no host). The teacher's home page built 34 links a request, each a walk of the URL map;
+    the same lessons, courses and students come back request after request. Anything else — an external URL,
+    a scheme, an anchor, a value that cannot be a key, an app with URL defaults — goes to Flask as it is."""
+    app = current_app
+    if app.url_default_functions or any(key.startswith("_") for key in values):  # URL defaults: Flask's own way
+        return app.url_for(endpoint, **values)
+    try:
+        return app.extensions["defter_nav"].url(endpoint, tuple(sorted(values.items())), request.script_root)
+    except TypeError:  # a list or another unhashable value
+        return app.url_for(endpoint, **values)
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals.update(menu=menu)
+    # Kept per app (its URL map), each bounded.
+    app.extensions["defter_nav"] = SimpleNamespace(
+        menu=lru_cache(maxsize=256)(_menu),
+        url=lru_cache(maxsize=8192)(lambda endpoint, values, _root: url_for(endpoint, **dict(values))))
+    app.jinja_env.globals.update(menu=menu, url_for=template_url_for)

@@ -45,3 +45,21 @@ def test_a_changed_language_changes_the_menu_at_once(auth, client, ids):
     assert menu(client)[0][1] == "Головна"
     auth.post("/lang", {"language": "crh", "next": "/"})
     assert menu(client)[0][1] == "Баш саифе"
+
+
+def test_the_templates_url_for_is_flasks_for_every_key(app):
+    """template_url_for keeps built paths per endpoint, values and script root: the same answer as Flask's url_for
+    under another script root, for other values, and for what it does not keep (external URLs, anchors)."""
+    from flask import url_for
+
+    from school.nav import template_url_for
+    cases = [("journal.grid", {"course_id": 7}), ("journal.grid", {"course_id": 8}),
+             ("journal.class_attendance", {"class_id": 3, "week": "2026-W48"}),
+             ("diary.week_page", {"student_id": 5, "week": "2026-W47"}), ("main.home", {}),
+             ("messages.inbox", {"_external": True}), ("journal.grid", {"course_id": 7, "_anchor": "today"})]
+    for root in ("", "/school", ""):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            for _round in range(2):
+                for endpoint, values in cases:
+                    assert template_url_for(endpoint, **values) == url_for(endpoint, **values), (root, endpoint)
+            assert template_url_for("journal.grid", course_id=7).startswith(f"{root}/journal/")
