@@ -123,3 +123,19 @@ def test_crh_home_page_dates(auth, client):
     auth.login("parent")  # a parent whose language is crh
     html = client.get("/").get_data(as_text=True)
     assert "Салы, 24 ноябрь 2026" in html
+
+
+def test_template_gettext_escapes_values_not_translations_and_is_plain_in_text(app):
+    """The templates' _() and ngettext() (school.i18n._template_gettext): a value is escaped into an HTML page and
+    left as it is in a text one (the e-mails), the translation itself is trusted, plurals follow the catalog."""
+    from flask import render_template_string
+    html_tpl = app.jinja_env.from_string('{{ _("Hello, %(name)s!", name=who) }} '
+                                         '{{ ngettext("%(num)d unread", "%(num)d unread", n) }}')
+    text_tpl = app.jinja_env.from_string('{% autoescape false %}{{ _("Hello, %(name)s!", name=who) }}'
+                                         '{% endautoescape %}')
+    with app.test_request_context(), force_locale("ru"):
+        assert html_tpl.render(who="<b>Эмиль & Co</b>", n=5) == (
+            "Здравствуйте, &lt;b&gt;Эмиль &amp; Co&lt;/b&gt;! 5 непрочитанных")
+        assert html_tpl.render(who="Эмиль", n=1) == "Здравствуйте, Эмиль! 1 непрочитанное"
+        assert text_tpl.render(who="<b>Эмиль & Co</b>") == "Здравствуйте, <b>Эмиль & Co</b>!"
+        assert render_template_string("{{ _('Home') }}") == "Главная"
