@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from flask import g
 from sqlalchemy import Date, Row, bindparam, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 
 from school import queries
 from school.extensions import db
@@ -91,7 +91,8 @@ def _statements() -> SimpleNamespace:
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
         # The classes' lessons of the days with their courses (the courses the days show are those with lessons).
-        lessons=select(Lesson).join(Course, Course.id == Lesson.course_id).options(contains_eager(Lesson.course))
+        lessons=select(Lesson).join(Course, Course.id == Lesson.course_id)
+        .options(contains_eager(Lesson.course).lazyload(Course.school_class))
         .where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
         holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
                                        Holiday.first_day <= last, Holiday.last_day >= first),
