@@ -35,15 +35,15 @@ def _cell_class(locked, message: str | None = None) -> str:
             + (" err" if message else "") + '"')
 
 
-# The class of an empty cell of the page by its lock (grid_row writes those directly).
-_EMPTY_CELL_CLASS = {lock: _cell_class(lock) for lock in (False, True, "out")}
+# An empty cell of the page by its lock (grid_row writes those directly).
+_EMPTY_CELL = {lock: f"<td{_cell_class(lock)}></td>" for lock in (False, True, "out")}
 
 
-def _cell_html(lesson_id: int, sid: int, c, locked, names: dict[int, str], ATT: dict,
-               message: str | None = None) -> str:
-    """One cell of the journal's grid as HTML (templates/journal/_cell.html says what it shows). The version is
-    digits, dots and a dash built from integers; the codes and comments are escaped, the names already are."""
-    out = [f'<td id="c{lesson_id}-{sid}" data-v="{c.version if c else "0-0"}"', _cell_class(locked, message)]
+def _cell_html(c, locked, names: dict[int, str], ATT: dict, message: str | None = None) -> str:
+    """One cell of the journal's grid as HTML after its `<td`: its attributes, what it shows and its end tag. The
+    version is digits, dots and a dash built from integers; the codes and comments are escaped, the names already
+    are."""
+    out = [f' data-v="{c.version if c else "0-0"}"', _cell_class(locked, message)]
     if message:
         out.append(f' title="{escape(message)}"')
     elif c and c.marks:
@@ -60,14 +60,20 @@ def _cell_html(lesson_id: int, sid: int, c, locked, names: dict[int, str], ATT: 
 
 
 def grid_cell(lesson_id: int, sid: int, c, locked, kinds: dict, ATT: dict, message: str | None = None) -> Markup:
-    """One cell of the grid: a save's answer (the page renders whole rows with grid_row)."""
-    return Markup(_cell_html(lesson_id, sid, c, locked, kind_names(kinds, chosen_language()), ATT, message))
+    """One cell of the grid: a save's answer (the page renders whole rows with grid_row). It carries the cell's
+    id, c<lesson>-<student>, which the page's cells leave to their row and column."""
+    return Markup(f'<td id="c{lesson_id}-{sid}"'
+                  + _cell_html(c, locked, kind_names(kinds, chosen_language()), ATT, message))
 
 
 def grid_row(student, columns: list[tuple[int, object, bool]], cells: dict, names: dict[int, str],
              ATT: dict) -> Markup:
     """A student's cells across the grid's columns, each (lesson id, day, locked for this user): "out" where the
     student is not in the class that day, else the lesson's own lock.
+
+    A cell has no id: it is the one in its student's row (r<student>) under its lesson's head (h<lesson>), and
+    journal.js addresses it as c<lesson>-<student> from there. A thousand ids of their own were a fifth of the
+    page's compressed bytes.
 
     Plain Python, not a template: the 35 × 30 grid has a thousand cells, and a macro (or a call from the
     template) per cell was most of its render time."""
@@ -82,9 +88,9 @@ def grid_row(student, columns: list[tuple[int, object, bool]], cells: dict, name
         if c is None:
             # Most cells: nothing entered yet. No version either: journal.js reads a missing one as "0-0" (a third
             # of the grid's bytes were empty cells saying so); a save's answer always carries it.
-            out.append(f'<td id="c{lesson_id}-{sid}"{_EMPTY_CELL_CLASS[lock]}></td>')
+            out.append(_EMPTY_CELL[lock])
         else:
-            out.append(_cell_html(lesson_id, sid, c, lock, names, ATT))
+            out.append("<td" + _cell_html(c, lock, names, ATT))
     return Markup("".join(out))
 
 

@@ -8,6 +8,7 @@ import re
 from school.extensions import db
 from school.models import Enrolment, Person, SchoolClass, Student
 from tests.factory import TODAY
+from tests.grid_page import grid_cells
 from tests.test_journal import _grade1_course, add_lesson
 
 
@@ -76,8 +77,10 @@ def test_locked_columns_say_why(app, auth, ids):
     assert "14" in window and "{date}" in window and "администратор" in window
     assert "ещё не состоялся" in re.search(r'data-lock-future="([^"]+)"', html).group(1)
     assert "отменён" in re.search(r'data-lock-cancelled="([^"]+)"', html).group(1)
-    assert re.search(rf'id="c{closed}-{ids["other5"][1]}"[^>]*class="x out"', html)
-    assert re.search(rf'id="c{closed}-{ids["emil"]}"[^>]*class="x"', html)
+    cells = grid_cells(html)
+    assert cells[(closed, ids["other5"][1])].classes == ["x", "out"]
+    assert cells[(closed, ids["emil"])].classes == ["x"]
+    assert cells[(ids["lesson"], ids["emil"])].classes == []
 
 
 def test_a_readers_grid_carries_no_locks(app, auth, ids):
@@ -93,4 +96,26 @@ def test_a_cell_describes_its_marks_with_their_comments(app, auth, ids):
                   {"action": "5", "version": "0-0", "comment": "у доски"}, headers={"HX-Request": "true"})
     assert r.status_code == 200
     html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
-    assert re.search(rf'id="c{ids["lesson"]}-{ids["emil"]}"[^>]*title="5: [^"]+ — у доски"', html)
+    assert re.fullmatch(r"5: [^\"]+ — у доски", grid_cells(html)[(ids["lesson"], ids["emil"])].title)
+
+
+def test_the_pages_cells_are_found_by_row_and_column_and_say_what_a_saves_answer_says(app, auth, ids):
+    """A cell of the page has no id (journal.js names it c<lesson>-<student> from its row and its column's head);
+    past that it is the markup a save answers with, version and all, so the script reads both alike."""
+    auth.login("teacher")
+    url = f"/journal/lessons/{ids['lesson']}/students/{ids['emil']}"
+    answer = auth.post(url, {"action": "absent", "version": "0-0"}, headers={"HX-Request": "true"})
+    answer = auth.post(url, {"action": "5", "version": re.search(r'data-v="([^"]+)"', answer.get_data(as_text=True))
+                             .group(1)}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    saved = re.match(rf'<td id="c{ids["lesson"]}-{ids["emil"]}"( data-v="(\d+-\d+)"[^>]*>.*?</td>)', answer)
+    assert saved, answer
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    body = html.split("<tbody>", 1)[1]
+    assert 'id="c' not in body
+    assert re.search(rf'<tr id="r{ids["emil"]}"', body)
+    cell = grid_cells(html)[(ids["lesson"], ids["emil"])]
+    assert cell.version == saved.group(2) and cell.text == "Н 5"
+    assert cell.attrs + ">" + cell.inner + "</td>" == saved.group(1)
+    # An empty cell of the page carries neither id nor version (the script sends "0-0" for it).
+    empty = grid_cells(html)[(ids["lesson"], ids["other5"][2])]
+    assert (empty.attrs, empty.inner, empty.version) == ("", "", "0-0")
