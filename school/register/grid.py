@@ -3,6 +3,7 @@ function (row_stats) gives the diary's forecast and the printed statement's aver
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -30,10 +31,10 @@ class RowStats:
 def stats_of(entries: dict[str, grading.ScaleEntry], round_up_from) -> Callable[[list], RowStats]:
     """row_stats for many rows at once (the grid's): the scale's bounds and the school's rounding read once."""
     low, high = grading.scale_bounds(entries.values())
+    value_of = {code: e.value if e.counts_in_average else None for code, e in entries.items()}
 
     def stats(marks) -> RowStats:
-        values = [(entries[m.code].value if entries[m.code].counts_in_average else None, m.weight) for m in marks]
-        average = grading.weighted_average(values)
+        average = grading.weighted_average([(value_of[m.code], m.weight) for m in marks])
         return RowStats(len(marks), average, grading.suggest(average, round_up_from, low, high))
     return stats
 
@@ -48,6 +49,11 @@ GRID_MARK = (Mark.lesson_id, Mark.student_id, Mark.slot, Mark.code, Mark.weight,
              Mark.version)
 GRID_ATTENDANCE = (Attendance.lesson_id, Attendance.student_id, Attendance.code, Attendance.reason,
                    Attendance.version)
+# The grid keeps them as named tuples, not SQLAlchemy's rows: a row's attribute costs ten times a named tuple's,
+# and a render reads a few thousand of them (each mark's code, kind, comment, slot and version, twice some).
+GridMark = namedtuple("GridMark", [c.key for c in GRID_MARK])
+GridAttendance = namedtuple("GridAttendance", [c.key for c in GRID_ATTENDANCE])
+GridPeriodMark = namedtuple("GridPeriodMark", ["student_id", "code", "version"])
 
 
 @cache
@@ -81,21 +87,21 @@ def grid(course: Course, period: Period) -> dict:
     marks_by_student: dict[int, list] = {}
     if lessons:
         ids = {"lesson_ids": [les.id for les in lessons]}
-        for m in db.session.execute(marks_of, ids):
+        for m in map(GridMark._make, db.session.execute(marks_of, ids)):
             key = (m.lesson_id, m.student_id)
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = Cell()
             cell.marks.append(m)
             marks_by_student.setdefault(key[1], []).append(m)
-        for a in db.session.execute(attendance_of, ids):
+        for a in map(GridAttendance._make, db.session.execute(attendance_of, ids)):
             key = (a.lesson_id, a.student_id)
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = Cell()
             cell.attendance = a
-    period_marks = {pm.student_id: pm for pm in db.session.execute(
-        period_marks_of, {"course_id": course.id, "period_id": period.id})}
+    period_marks = {pm.student_id: pm for pm in map(GridPeriodMark._make, db.session.execute(
+        period_marks_of, {"course_id": course.id, "period_id": period.id}))}
     stats_for = stats_of(scales.scale_entries(), school_settings().round_up_from)
     stats = {s.student_id: stats_for(marks_by_student.get(s.student_id, ())) for s in students}
     return dict(lessons=lessons, students=students, cells=cells, stats=stats, period_marks=period_marks)
