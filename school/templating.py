@@ -35,39 +35,49 @@ def _cell_class(locked, message: str | None = None) -> str:
             + (" err" if message else "") + '"')
 
 
-# The class of an empty cell of the page by its lock (grid_row writes those directly).
-_EMPTY_CELL_CLASS = {lock: _cell_class(lock) for lock in (False, True, "out")}
+# An empty cell of the page by its lock (grid_row writes those directly).
+_EMPTY_CELL = {lock: f"<td{_cell_class(lock)}></td>" for lock in (False, True, "out")}
 
 
-def _cell_html(lesson_id: int, sid: int, c, locked, names: dict[int, str], ATT: dict,
-               message: str | None = None) -> str:
-    """One cell of the journal's grid as HTML (templates/journal/_cell.html says what it shows). The version is
-    digits, dots and a dash built from integers; the codes and comments are escaped, the names already are."""
-    out = [f'<td id="c{lesson_id}-{sid}" data-v="{c.version if c else "0-0"}"', _cell_class(locked, message)]
+@lru_cache(maxsize=1024)
+def _text(s: str) -> str:
+    """A short text that recurs in every row (a mark's code, an attendance label), escaped once."""
+    return str(escape(s))
+
+
+def _cell_html(c, locked, names: dict[int, str], ATT: dict, message: str | None = None) -> str:
+    """One cell of the journal's grid as HTML after its `<td`: its attributes, what it shows and its end tag. The
+    version is digits, dots and a dash built from integers; the codes, labels and comments are escaped, the names
+    already are. One function with no helper per mark: the grid has a few hundred filled cells."""
+    marks = c.marks if c else ()
     if message:
-        out.append(f' title="{escape(message)}"')
-    elif c and c.marks:
-        out.append(' title="' + "; ".join(
-            f"{escape(m.code)}: {names[m.work_kind_id]}" + (f" — {escape(m.comment)}" if m.comment else "")
-            for m in c.marks) + '"')
-    out.append(">")
-    if c:
-        if c.attendance:
-            out.append(f"<i>{escape(ATT[c.attendance.code])}</i>")
-        out.append(" ".join([""] * bool(c.attendance) + [str(escape(m.code)) for m in c.marks]))
-    out.append("</td>")
-    return "".join(out)
+        title = f' title="{escape(message)}"'
+    elif marks:
+        title = ' title="' + "; ".join([f"{_text(m.code)}: {names[m.work_kind_id]}"
+                                        + (f" — {escape(m.comment)}" if m.comment else "") for m in marks]) + '"'
+    else:
+        title = ""
+    shown = _text(marks[0].code) if len(marks) == 1 else " ".join([_text(m.code) for m in marks])
+    if c and c.attendance:
+        shown = f"<i>{_text(ATT[c.attendance.code])}</i>" + (" " + shown if marks else "")
+    return f' data-v="{c.version if c else "0-0"}"{_cell_class(locked, message)}{title}>{shown}</td>'
 
 
 def grid_cell(lesson_id: int, sid: int, c, locked, kinds: dict, ATT: dict, message: str | None = None) -> Markup:
-    """One cell of the grid: a save's answer (the page renders whole rows with grid_row)."""
-    return Markup(_cell_html(lesson_id, sid, c, locked, kind_names(kinds, chosen_language()), ATT, message))
+    """One cell of the grid: a save's answer (the page renders whole rows with grid_row). It carries the cell's
+    id, c<lesson>-<student>, which the page's cells leave to their row and column."""
+    return Markup(f'<td id="c{lesson_id}-{sid}"'
+                  + _cell_html(c, locked, kind_names(kinds, chosen_language()), ATT, message))
 
 
 def grid_row(student, columns: list[tuple[int, object, bool]], cells: dict, names: dict[int, str],
              ATT: dict) -> Markup:
     """A student's cells across the grid's columns, each (lesson id, day, locked for this user): "out" where the
     student is not in the class that day, else the lesson's own lock.
+
+    A cell has no id: it is the one in its student's row (r<student>) under its lesson's head (h<lesson>), and
+    journal.js addresses it as c<lesson>-<student> from there. A thousand ids of their own were a fifth of the
+    page's compressed bytes.
 
     Plain Python, not a template: the 35 × 30 grid has a thousand cells, and a macro (or a call from the
     template) per cell was most of its render time."""
@@ -82,9 +92,9 @@ def grid_row(student, columns: list[tuple[int, object, bool]], cells: dict, name
         if c is None:
             # Most cells: nothing entered yet. No version either: journal.js reads a missing one as "0-0" (a third
             # of the grid's bytes were empty cells saying so); a save's answer always carries it.
-            out.append(f'<td id="c{lesson_id}-{sid}"{_EMPTY_CELL_CLASS[lock]}></td>')
+            out.append(_EMPTY_CELL[lock])
         else:
-            out.append(_cell_html(lesson_id, sid, c, lock, names, ATT))
+            out.append("<td" + _cell_html(c, lock, names, ATT))
     return Markup("".join(out))
 
 
@@ -93,10 +103,21 @@ OOB = ' hx-swap-oob="true"'
 
 def lesson_head(les, kinds: dict, today, oob: bool = False) -> Markup:
     """A lesson's column head in the grid: its day and number linking to its form, titled with its topic, kind of
-    work, homework and changes (a save of the lesson's form answers with it out of band).
+    work, homework and changes (a save of the lesson's form answers with it out of band)."""
+    return Markup(_head(les, kinds, today, request_translations(), chosen_language(),
+                        url_for("journal.edit_lesson", lesson_id=les.id), oob))
 
-    Plain Python, like the cells: thirty a grid, and a macro each was a tenth of the grid's render."""
+
+def lesson_heads(lessons, kinds: dict, today) -> Markup:
+    """The grid's column heads, thirty a page: the translations, the language and the lesson form's address are
+    looked up once for all of them (the address is the one of lesson 0 with each id in place of the 0)."""
     tr, lang = request_translations(), chosen_language()
+    base = url_for("journal.edit_lesson", lesson_id=0)[:-1]
+    return Markup("".join([_head(les, kinds, today, tr, lang, f"{base}{les.id}") for les in lessons]))
+
+
+def _head(les, kinds: dict, today, tr, lang: str, url: str, oob: bool = False) -> str:
+    """Plain Python, like the cells: a macro each was a tenth of the grid's render."""
     title = [les.topic or tr.ugettext("no topic yet")]
     if les.work_kind_id:
         title.append(kinds[les.work_kind_id].name(lang))
@@ -108,18 +129,16 @@ def lesson_head(les, kinds: dict, today, oob: bool = False) -> Markup:
         title.append(tr.ugettext("substituted by %(name)s") % {"name": les.substitute.person.short_name})
     if les.moved_from_day:
         title.append(tr.ugettext("moved from %(date)s, lesson %(number)d")
-                     % {"date": format_date(les.moved_from_day, "short"), "number": les.moved_from_number})
+                     % {"date": date_text(les.moved_from_day, "short"), "number": les.moved_from_number})
     if les.extra:
         title.append(tr.ugettext("extra lesson"))
     classes = ("today" if les.day == today else "") + (" cx" if les.state == "cancelled" else "") + (
         " sub" if les.substitute_id else "") + (" mv" if les.moved_from_day or les.extra else "")
-    url = url_for("journal.edit_lesson", lesson_id=les.id)
     number = f"·{les.number}" if les.number > 1 else ""
-    return Markup(f'<th{OOB if oob else ""} id="h{les.id}" scope="col" class="{classes}"\n'
-                  f' title="{escape(" · ".join(title))}">\n'
-                  f'<a href="{url}" hx-get="{url}" hx-target="#panel">{les.day.day}<small>'
-                  f'{format_date(les.day, "MM")}{number}</small></a></th>')
-
+    return (f'<th{OOB if oob else ""} id="h{les.id}" scope="col" class="{classes}"\n'
+            f' title="{escape(" · ".join(title))}">\n'
+            f'<a href="{url}" hx-get="{url}" hx-target="#panel">{les.day.day}<small>'
+            f'{date_text(les.day, "MM")}{number}</small></a></th>')
 
 
 def period_cell(sid: int, pm, stats, writable: bool, min_marks: int) -> Markup:
@@ -212,7 +231,8 @@ def init_app(app) -> None:
                                  language_names=LANGUAGE_NAMES, localized=localized, school=school_settings,
                                  today=clock.today, locale=get_locale,
                                  attendance_labels=short_labels, grid_cell=grid_cell,
-                                 grid_row=grid_row, lesson_head=lesson_head, period_cell=period_cell)
+                                 grid_row=grid_row, lesson_head=lesson_head, lesson_heads=lesson_heads,
+                                 period_cell=period_cell)
 
     app.jinja_env.filters["subgroup"] = subgroup_label
     app.jinja_env.filters["abbreviate"] = abbreviate

@@ -8,6 +8,7 @@ import re
 from school.extensions import db
 from school.models import Enrolment, Person, SchoolClass, Student
 from tests.factory import TODAY
+from tests.grid_page import grid_cells
 from tests.test_journal import _grade1_course, add_lesson
 
 
@@ -76,8 +77,10 @@ def test_locked_columns_say_why(app, auth, ids):
     assert "14" in window and "{date}" in window and "администратор" in window
     assert "ещё не состоялся" in re.search(r'data-lock-future="([^"]+)"', html).group(1)
     assert "отменён" in re.search(r'data-lock-cancelled="([^"]+)"', html).group(1)
-    assert re.search(rf'id="c{closed}-{ids["other5"][1]}"[^>]*class="x out"', html)
-    assert re.search(rf'id="c{closed}-{ids["emil"]}"[^>]*class="x"', html)
+    cells = grid_cells(html)
+    assert cells[(closed, ids["other5"][1])].classes == ["x", "out"]
+    assert cells[(closed, ids["emil"])].classes == ["x"]
+    assert cells[(ids["lesson"], ids["emil"])].classes == []
 
 
 def test_a_readers_grid_carries_no_locks(app, auth, ids):
@@ -93,4 +96,60 @@ def test_a_cell_describes_its_marks_with_their_comments(app, auth, ids):
                   {"action": "5", "version": "0-0", "comment": "у доски"}, headers={"HX-Request": "true"})
     assert r.status_code == 200
     html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
-    assert re.search(rf'id="c{ids["lesson"]}-{ids["emil"]}"[^>]*title="5: [^"]+ — у доски"', html)
+    assert re.fullmatch(r"5: [^\"]+ — у доски", grid_cells(html)[(ids["lesson"], ids["emil"])].title)
+
+
+def test_the_pages_cells_are_found_by_row_and_column_and_say_what_a_saves_answer_says(app, auth, ids):
+    """A cell of the page has no id (journal.js names it c<lesson>-<student> from its row and its column's head);
+    past that it is the markup a save answers with, version and all, so the script reads both alike."""
+    auth.login("teacher")
+    url = f"/journal/lessons/{ids['lesson']}/students/{ids['emil']}"
+    answer = auth.post(url, {"action": "absent", "version": "0-0"}, headers={"HX-Request": "true"})
+    answer = auth.post(url, {"action": "5", "version": re.search(r'data-v="([^"]+)"', answer.get_data(as_text=True))
+                             .group(1)}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    saved = re.match(rf'<td id="c{ids["lesson"]}-{ids["emil"]}"( data-v="(\d+-\d+)"[^>]*>.*?</td>)', answer)
+    assert saved, answer
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    body = html.split("<tbody>", 1)[1]
+    assert 'id="c' not in body
+    assert re.search(rf'<tr id="r{ids["emil"]}"', body)
+    cell = grid_cells(html)[(ids["lesson"], ids["emil"])]
+    assert cell.version == saved.group(2) and cell.text == "Н 5"
+    assert cell.attrs + ">" + cell.inner + "</td>" == saved.group(1)
+    # An empty cell of the page carries neither id nor version (the script sends "0-0" for it).
+    empty = grid_cells(html)[(ids["lesson"], ids["other5"][2])]
+    assert (empty.attrs, empty.inner, empty.version) == ("", "", "0-0")
+
+
+def test_a_cell_with_an_absence_two_marks_and_a_comment(app, auth, ids):
+    """What a filled cell shows and says: the absence, then the marks by slot; each mark described with its kind
+    of work and its comment, escaped; the version of both mark slots and of the attendance."""
+    from tests.test_journal import current_version, save
+    auth.login("teacher")
+    lesson, emil = ids["lesson"], ids["emil"]
+    assert save(auth, lesson, emil, "absent").status_code == 200
+    assert save(auth, lesson, emil, "5", comment='<b>у доски</b> & "вслух"').status_code == 200
+    assert save(auth, lesson, emil, "4", slot="2").status_code == 200
+    html = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    cell = grid_cells(html)[(lesson, emil)]
+    kind = re.search(r"5: ([^;&]+) — ", cell.title).group(1)
+    assert cell.title == f"5: {kind} — &lt;b&gt;у доски&lt;/b&gt; &amp; &#34;вслух&#34;; 4: {kind}"
+    assert cell.inner == "<i>Н</i> 5 4"
+    assert cell.version == current_version(app, lesson, emil) and re.fullmatch(r"\d+\.\d+-\d+", cell.version)
+
+
+def test_the_pages_lesson_heads_are_those_a_lesson_save_answers_with(app, auth, ids):
+    """The page writes its heads at once (lesson_heads); a save of the lesson form answers with one (lesson_head):
+    the same markup, for a moved, a substituted, an extra and a cancelled lesson alike."""
+    from tests.test_journal import edit_lesson
+    moved = add_lesson(app, ids["math5"], dt.date(2026, 11, 20), number=3, moved_from_day=dt.date(2026, 11, 19),
+                       moved_from_number=2, substitute_id=ids["users"]["teacher2"], homework="§ 4 <и> 5")
+    extra = add_lesson(app, ids["math5"], dt.date(2026, 11, 23), number=5, extra=True, state="cancelled")
+    auth.login("teacher")
+    for lesson in (moved, extra, ids["lesson"]):
+        answer = edit_lesson(auth, lesson, {"topic": "Тема & <дроби>"}, headers={"HX-Request": "true"})
+        head = re.search(rf'<th hx-swap-oob="true" (id="h{lesson}".*?</th>)', answer.get_data(as_text=True), re.S)
+        page = auth.client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+        assert f"<th {head.group(1)}" in page
+    head = re.search(rf'<th id="h{moved}".*?</th>', page, re.S).group(0)
+    assert "&lt;и&gt;" in head and "19.11.2026" in head and f'<a href="/journal/lessons/{moved}"' in head

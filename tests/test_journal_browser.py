@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from school.extensions import db
 from school.register import timetable
 from school.models import Lesson, Mark, TimetableSlot
 from sqlalchemy import select
+from tests.grid_page import cell_selector
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -54,11 +57,10 @@ def test_enter_a_column_by_keyboard_and_another_by_tapping(app, ids, live_server
         today = next(les for les in lessons if les.day == dt.date(2026, 11, 24) and les.number == 1)
         earlier = next(les for les in lessons if les.day == dt.date(2026, 11, 23))
     rows = page.locator("#grid tbody tr")
-    student_ids = [int(rows.nth(i).locator("td[id^=c]").first.get_attribute("id").split("-")[1])
-                   for i in range(rows.count())]
+    student_ids = [int(rows.nth(i).get_attribute("id")[1:]) for i in range(rows.count())]
 
     # keyboard: today's column, top to bottom
-    page.click(f"#c{today.id}-{student_ids[0]}")
+    page.click(cell_selector(page, today.id, student_ids[0]))
     page.keyboard.press("Escape")
     for key in ("5", "4", "н", "3"):
         if key.isascii():
@@ -71,7 +73,7 @@ def test_enter_a_column_by_keyboard_and_another_by_tapping(app, ids, live_server
 
     # tapping: the column of 23 November
     for sid, code in zip(student_ids, ("2", "3", "4", "5")):
-        page.tap(f"#c{earlier.id}-{sid}")
+        page.tap(cell_selector(page, earlier.id, sid))
         page.tap(f"#picker button[data-a='{code}']")
         _settled(page)
     SHOTS.mkdir(exist_ok=True)
@@ -79,10 +81,10 @@ def test_enter_a_column_by_keyboard_and_another_by_tapping(app, ids, live_server
 
     page.reload()
     page.wait_for_selector("#grid")
-    texts = {sid: page.locator(f"#c{today.id}-{sid}").inner_text().strip() for sid in student_ids}
+    texts = {sid: page.locator(cell_selector(page, today.id, sid)).inner_text().strip() for sid in student_ids}
     # the second student was already marked absent today (the test school): the mark joins the absence
     assert [texts[s] for s in student_ids] == ["5", "Н 4", "Н", "3"]
-    tapped = [page.locator(f"#c{earlier.id}-{sid}").inner_text().strip() for sid in student_ids]
+    tapped = [page.locator(cell_selector(page, earlier.id, sid)).inner_text().strip() for sid in student_ids]
     assert tapped == ["2", "3", "4", "5"]
     with app.app_context():
         stored = db.session.execute(select(Mark.lesson_id, Mark.code)).all()
@@ -106,7 +108,7 @@ def test_a_save_lost_to_the_network_is_retried_not_dropped(app, ids, live_server
         else:
             route.continue_()
     page.route("**/journal/lessons/*/students/*", drop_first)
-    cell = f"#c{ids['lesson']}-{ids['emil']}"
+    cell = cell_selector(page, ids["lesson"], ids["emil"])
     page.click(cell)
     page.keyboard.press("Escape")
     page.keyboard.press("4")
@@ -116,6 +118,83 @@ def test_a_save_lost_to_the_network_is_retried_not_dropped(app, ids, live_server
         assert db.session.scalar(select(Mark.code).where(Mark.lesson_id == ids["lesson"])) == "4"
     # nothing is left waiting on the device
     assert page.evaluate(f"() => localStorage.getItem('defter-pending-{ids['math5']}')") == "{}"
+    context.close()
+
+
+def _mark_behind_the_page(app, lesson_id, student_id, code):
+    """A mark another device wrote (as the course teacher), straight into the database."""
+    with app.app_context():
+        kind = db.session.scalar(select(Lesson.work_kind_id).where(Lesson.id == lesson_id))
+        teacher = db.session.scalar(select(Lesson).where(Lesson.id == lesson_id)).course.teacher_id
+        now = dt.datetime(2026, 11, 24, 9)
+        db.session.add(Mark(lesson_id=lesson_id, student_id=student_id, slot=1, scale="five", code=code,
+                            work_kind_id=kind, weight=Decimal(1), author_id=teacher, created_at=now, updated_at=now,
+                            version=7))
+        db.session.commit()
+
+
+def _stored(app, lesson_id, student_id):
+    with app.app_context():
+        return db.session.scalar(select(Mark.code).where(Mark.lesson_id == lesson_id, Mark.student_id == student_id))
+
+
+def test_a_save_waiting_on_the_device_is_sent_when_the_grid_opens_again(app, ids, live_server, browser):
+    """The queue kept on the device names a cell c<lesson>-<student>; the page's cells have no id, and the
+    script finds the cell by its row and column to send it and to put the answer in place."""
+    context, page = _grid(browser, live_server, ids)
+    name = f"c{ids['lesson']}-{ids['emil']}"
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)",
+                  [f"defter-pending-{ids['math5']}", json.dumps({name: {"action": "3", "slot": 1, "v": "0-0",
+                                                                        "extra": None}})])
+    page.reload()
+    page.wait_for_selector("#grid")
+    cell = cell_selector(page, ids["lesson"], ids["emil"])
+    page.wait_for_function(f"() => document.querySelector('{cell}').textContent.trim() === '3'", timeout=10000)
+    _settled(page)
+    assert _stored(app, ids["lesson"], ids["emil"]) == "3"
+    assert page.evaluate(f"() => localStorage.getItem('defter-pending-{ids['math5']}')") == "{}"
+    context.close()
+
+
+def test_a_conflict_shows_the_current_value_and_the_next_save_goes_through(app, ids, live_server, browser):
+    context, page = _grid(browser, live_server, ids)
+    _mark_behind_the_page(app, ids["lesson"], ids["emil"], "2")
+    cell = cell_selector(page, ids["lesson"], ids["emil"])
+    page.click(cell)
+    page.keyboard.press("Escape")
+    page.keyboard.press("4")  # sent with the version the page showed: refused, 409
+    page.wait_for_function("() => document.querySelector('#status').className === 'err'")
+    assert "кто-то другой изменил эту ячейку" in page.locator("#status").inner_text()
+    assert page.locator(cell).inner_text().strip() == "2"  # what is there now, in place of the page's cell
+    assert page.evaluate("() => document.activeElement.id") == f"c{ids['lesson']}-{ids['emil']}"
+    page.keyboard.press("5")  # with the version of the answer: saved
+    page.wait_for_function(f"() => document.querySelector('{cell}').textContent.trim() === '5'")
+    _settled(page)
+    assert _stored(app, ids["lesson"], ids["emil"]) == "5"
+    assert page.locator("#status").get_attribute("class") != "err"
+    context.close()
+
+
+@pytest.mark.parametrize("username", ["teacher", "director"])
+def test_a_reports_link_to_a_cell_brings_it_into_view_focused(app, ids, live_server, browser, username):
+    """Reports link to a cell as …/journal/courses/<id>#c<lesson>-<student>: the cell has no such id, so the
+    script finds it by row and column and focuses it, for its teacher and for a reader alike."""
+    _big_class(app, ids)
+    context = browser.new_context(viewport=TABLET, has_touch=True, locale="ru-RU")
+    page = context.new_page()
+    _login(page, live_server, username)
+    page.goto(f"{live_server}/journal/courses/{ids['math5']}")
+    last = int(page.locator("#grid tbody tr").last.get_attribute("id")[1:])  # below the screen
+    _mark_behind_the_page(app, ids["lesson"], last, "4")
+    page.goto(f"{live_server}/journal/")
+    page.goto(f"{live_server}/journal/courses/{ids['math5']}#c{ids['lesson']}-{last}")
+    page.wait_for_function(f"() => document.activeElement.parentElement.id === 'r{last}'")
+    cell = page.locator(cell_selector(page, ids["lesson"], last))
+    assert cell.evaluate("td => td === document.activeElement") and cell.inner_text().strip() == "4"
+    box = cell.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= TABLET["height"]
+    if username == "teacher":  # it is the cell the keys work on, described in the status line
+        assert page.locator("#status").inner_text().startswith("4: ")
     context.close()
 
 
@@ -161,7 +240,7 @@ def test_a_locked_cell_says_why_and_who_can_open_it(app, ids, live_server, brows
     closed, _ = _big_class(app, ids)
     context, page = _grid(browser, live_server, ids)
     sent = _saves(page)
-    page.tap(f"#c{closed}-{ids['emil']}")
+    page.tap(cell_selector(page, closed, ids["emil"]))
     status = page.locator("#status")
     assert "14" in status.inner_text() and "05.11.2026" in status.inner_text()
     assert "администратор" in status.inner_text()
@@ -178,13 +257,14 @@ def test_a_locked_cell_says_why_and_who_can_open_it(app, ids, live_server, brows
 
 def test_a_description_is_not_an_error_and_an_error_goes_after_the_next_save(app, ids, live_server, browser):
     context, page = _grid(browser, live_server, ids)
-    cell, other = f"#c{ids['lesson']}-{ids['emil']}", f"#c{ids['lesson']}-{ids['other5'][1]}"
+    cell, other = (cell_selector(page, ids["lesson"], ids["emil"]),
+                   cell_selector(page, ids["lesson"], ids["other5"][1]))
     page.tap(cell)
     page.tap("#picker summary")
     page.fill("#pk-comment", "у доски")
     page.tap("#picker button[data-a='5']")
     _settled(page)
-    page.tap(f"#c{ids['lesson']}-{ids['other5'][2]}")  # elsewhere, then back: the description is shown
+    page.tap(cell_selector(page, ids["lesson"], ids["other5"][2]))  # elsewhere, then back: the description is shown
     page.keyboard.press("Escape")
     page.tap(cell)
     status = page.locator("#status")
@@ -223,7 +303,8 @@ def test_the_lesson_form_opens_in_view_with_its_first_field_focused(app, ids, li
 def test_the_picker_of_the_last_row_stays_on_the_screen(app, ids, live_server, browser, viewport):
     _big_class(app, ids)
     context, page = _grid(browser, live_server, ids, viewport)
-    last = page.locator("#grid tbody tr").last.locator(f"td[id^='c{ids['lesson']}-']")
+    last_row = page.locator("#grid tbody tr").last.get_attribute("id")
+    last = page.locator(cell_selector(page, ids["lesson"], int(last_row[1:])))
     last.scroll_into_view_if_needed()
     last.tap()
     page.wait_for_selector("#picker:not([hidden])")
@@ -248,10 +329,11 @@ def test_grade_one_digits_say_there_are_no_marks_and_send_nothing(app, ids, live
         lesson = Lesson(course_id=course.id, day=dt.date(2026, 11, 24), number=3, state="held")
         db.session.add(lesson)
         db.session.commit()
-        course_id = course.id
+        course_id, lesson_id = course.id, lesson.id
     context, page = _grid(browser, live_server, ids, course=course_id)
     sent = _saves(page)
-    page.locator("#grid td[id^=c]").first.focus()
+    first = page.locator("#grid tbody tr").first.get_attribute("id")
+    page.locator(cell_selector(page, lesson_id, int(first[1:]))).focus()
     page.keyboard.press("5")
     assert "без отметок" in page.locator("#status").inner_text()
     page.wait_for_timeout(300)

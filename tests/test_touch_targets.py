@@ -9,6 +9,7 @@ import pytest
 
 from school.extensions import db
 from school.models import PaperStatement
+from tests.grid_page import cell_selector
 
 pytestmark = pytest.mark.browser
 TABLET = {"width": 1024, "height": 768}
@@ -18,7 +19,8 @@ PHONE = {"width": 360, "height": 640}
 # around it (the label is what a finger hits). A link inside running prose (a <p> or <li> with text of its
 # own around the link) is exempt, as WCAG exempts inline links.
 SMALL = r"""() => {
-  const sel = "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], #grid td[id^=c]";
+  const sel = "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], "
+              + "#grid tbody tr[id] > td:not(.n, .pm, [id^=n], [id^=a])";  // the grid's cells
   const out = [];
   for (const el of document.querySelectorAll(sel)) {
     if (!el.getClientRects().length || getComputedStyle(el).visibility === "hidden") continue;
@@ -72,7 +74,7 @@ def test_grid_and_its_picker_on_a_tablet(live_server, browser, ids):
     page.goto(f"{live_server}/journal/courses/{ids['math5']}")
     page.wait_for_selector("#grid")
     _all_big(page)
-    page.tap(f"#c{ids['lesson']}-{ids['emil']}")
+    page.tap(cell_selector(page, ids["lesson"], ids["emil"]))
     page.wait_for_selector("#picker:not([hidden])")
     page.tap("#picker summary")  # the kind of work and comment
     _all_big(page)

@@ -3,9 +3,11 @@ function (row_stats) gives the diary's forecast and the printed statement's aver
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import Callable
 
 from sqlalchemy import Date, and_, bindparam, select
 
@@ -26,13 +28,20 @@ class RowStats:
     suggestion: str | None
 
 
+def stats_of(entries: dict[str, grading.ScaleEntry], round_up_from) -> Callable[[list], RowStats]:
+    """row_stats for many rows at once (the grid's): the scale's bounds and the school's rounding read once."""
+    low, high = grading.scale_bounds(entries.values())
+    value_of = {code: e.value if e.counts_in_average else None for code, e in entries.items()}
+
+    def stats(marks) -> RowStats:
+        average = grading.weighted_average([(value_of[m.code], m.weight) for m in marks])
+        return RowStats(len(marks), average, grading.suggest(average, round_up_from, low, high))
+    return stats
+
+
 def row_stats(marks) -> RowStats:
     """Count, weighted average and suggested period mark of marks (objects or rows with code and weight)."""
-    entries = scales.scale_entries()
-    values = [(entries[m.code].value if entries[m.code].counts_in_average else None, m.weight) for m in marks]
-    average = grading.weighted_average(values)
-    low, high = grading.scale_bounds(entries.values())
-    return RowStats(len(marks), average, grading.suggest(average, school_settings().round_up_from, low, high))
+    return stats_of(scales.scale_entries(), school_settings().round_up_from)(marks)
 
 
 # What the grid and the printed register read of a mark and an attendance (Cell's marks and attendance).
@@ -40,6 +49,28 @@ GRID_MARK = (Mark.lesson_id, Mark.student_id, Mark.slot, Mark.code, Mark.weight,
              Mark.version)
 GRID_ATTENDANCE = (Attendance.lesson_id, Attendance.student_id, Attendance.code, Attendance.reason,
                    Attendance.version)
+# The grid keeps them as named tuples, not SQLAlchemy's rows: a row's attribute costs ten times a named tuple's,
+# and a render reads a few thousand of them (each mark's code, kind, comment, slot and version, twice some).
+GridMark = namedtuple("GridMark", [c.key for c in GRID_MARK])
+GridAttendance = namedtuple("GridAttendance", [c.key for c in GRID_ATTENDANCE])
+GridPeriodMark = namedtuple("GridPeriodMark", ["student_id", "code", "version"])
+
+
+@cache
+def _grid_statements():
+    """The grid's reads, built once with bound parameters (building a statement costs more than running it): the
+    course's lessons of the days shown; their marks and attendance, as plain rows (a thousand cells are only read;
+    a save reads its cell again, as objects); the period marks (code and version)."""
+    course_id = bindparam("course_id")
+    lessons = (select(Lesson).where(Lesson.course_id == course_id, Lesson.day >= bindparam("first", type_=Date),
+                                    Lesson.day <= bindparam("last", type_=Date))
+               .order_by(Lesson.day, Lesson.number))
+    lesson_ids = bindparam("lesson_ids", expanding=True)
+    marks = select(*GRID_MARK).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)
+    attendance = select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(lesson_ids))
+    period_marks = select(PeriodMark.student_id, PeriodMark.code, PeriodMark.version).where(
+        PeriodMark.course_id == course_id, PeriodMark.kind == "period", PeriodMark.period_id == bindparam("period_id"))
+    return lessons, marks, attendance, period_marks
 
 
 def grid(course: Course, period: Period) -> dict:
@@ -47,24 +78,32 @@ def grid(course: Course, period: Period) -> dict:
     generates the whole year's; the grid shows what is held and what is coming next). Reads only."""
     from school.register.marks import Cell
 
-    lessons = db.session.scalars(select(Lesson).where(
-        Lesson.course_id == course.id, Lesson.day >= period.first_day,
-        Lesson.day <= min(period.last_day, clock.today() + dt.timedelta(days=AHEAD)))
-        .order_by(Lesson.day, Lesson.number)).all()
+    lessons_of, marks_of, attendance_of, period_marks_of = _grid_statements()
+    lessons = db.session.scalars(lessons_of, {
+        "course_id": course.id, "first": period.first_day,
+        "last": min(period.last_day, clock.today() + dt.timedelta(days=AHEAD))}).all()
     students = roster(course.class_id, course.subgroup_id, period.first_day, period.last_day)
-    lesson_ids = [les.id for les in lessons]
     cells: dict[tuple[int, int], Cell] = {}
-    marks_by_student: dict[int, list[Mark]] = {}
-    if lesson_ids:
-        # Plain rows, not ORM objects: a thousand cells are only read (a save reads its cell again, as objects).
-        for m in db.session.execute(select(*GRID_MARK).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)):
-            cells.setdefault((m.lesson_id, m.student_id), Cell()).marks.append(m)
-            marks_by_student.setdefault(m.student_id, []).append(m)
-        for a in db.session.execute(select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(lesson_ids))):
-            cells.setdefault((a.lesson_id, a.student_id), Cell()).attendance = a
-    period_marks = {pm.student_id: pm for pm in db.session.scalars(select(PeriodMark).where(
-        PeriodMark.course_id == course.id, PeriodMark.kind == "period", PeriodMark.period_id == period.id))}
-    stats = {s.student_id: row_stats(marks_by_student.get(s.student_id, [])) for s in students}
+    marks_by_student: dict[int, list] = {}
+    if lessons:
+        ids = {"lesson_ids": [les.id for les in lessons]}
+        for m in map(GridMark._make, db.session.execute(marks_of, ids)):
+            key = (m.lesson_id, m.student_id)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = Cell()
+            cell.marks.append(m)
+            marks_by_student.setdefault(key[1], []).append(m)
+        for a in map(GridAttendance._make, db.session.execute(attendance_of, ids)):
+            key = (a.lesson_id, a.student_id)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = Cell()
+            cell.attendance = a
+    period_marks = {pm.student_id: pm for pm in map(GridPeriodMark._make, db.session.execute(
+        period_marks_of, {"course_id": course.id, "period_id": period.id}))}
+    stats_for = stats_of(scales.scale_entries(), school_settings().round_up_from)
+    stats = {s.student_id: stats_for(marks_by_student.get(s.student_id, ())) for s in students}
     return dict(lessons=lessons, students=students, cells=cells, stats=stats, period_marks=period_marks)
 
 

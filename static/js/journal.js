@@ -26,14 +26,33 @@
     if (field) field.focus({ preventScroll: true });
   });
   var grid = document.getElementById("grid");
-  if (!grid || grid.dataset.writable !== "1") { scrollToFocus(); return; }
+  // A cell is named c<lesson>-<student> (saves, the queue on the device, reports' links) but has no id: it is
+  // the cell of row r<student> under head h<lesson>. (A save's answer has the id; it is found the same way.)
+  var heads = grid && grid.tHead ? grid.tHead.rows[0].cells : [];
+  function isCell(td) {
+    var h = td && td.tagName === "TD" && heads[td.cellIndex];
+    return !!h && h.id.charAt(0) === "h" && !!td.parentElement && td.parentElement.id.charAt(0) === "r";
+  }
+  function nameOf(td) { return "c" + heads[td.cellIndex].id.slice(1) + "-" + td.parentElement.id.slice(1); }
+  function cellNamed(name) {
+    var m = /^c(\d+)-(\d+)$/.exec(name || "");
+    var h = m && document.getElementById("h" + m[1]), tr = m && document.getElementById("r" + m[2]);
+    return h && tr ? tr.cells[h.cellIndex] || null : null;
+  }
+  // A report's link to a cell (#c<lesson>-<student>): focus it, which brings it into view.
+  var linked = cellNamed(location.hash.slice(1));
+  if (!grid || grid.dataset.writable !== "1") {
+    scrollToFocus();
+    if (linked) { linked.tabIndex = -1; linked.focus(); }
+    return;
+  }
   var twelve = grid.dataset.scale === "twelve";
   var store = "defter-pending-" + grid.dataset.course;
   var picker = document.getElementById("picker");
   var ppicker = document.getElementById("ppicker");
   var pending = {};
   var inflight = {};
-  var cur = null, digits = "", digitTimer = null, retryDelay = 1000;
+  var cur = null, curName = null, digits = "", digitTimer = null, retryDelay = 1000;
   try { pending = JSON.parse(localStorage.getItem(store) || "{}"); } catch (e) { pending = {}; }
 
   function persist() { try { localStorage.setItem(store, JSON.stringify(pending)); } catch (e) { /* full or private */ } }
@@ -49,7 +68,6 @@
     if (!el || el.className === "err") return;
     status(td.classList.contains("err") ? "" : td.title, "info");
   }
-  function isCell(td) { return td && td.tagName === "TD" && td.id.charAt(0) === "c"; }
   function editable(td) { return isCell(td) && !td.classList.contains("x"); }
   var cols = grid.querySelector("colgroup") ? grid.querySelector("colgroup").children : [];
   function column(td) { return cols[td.cellIndex] || null; }
@@ -72,7 +90,7 @@
   function focusCell(td) {
     if (!isCell(td)) return;
     if (cur && cur !== td) cur.tabIndex = -1;
-    cur = td; td.tabIndex = 0; td.focus();
+    cur = td; curName = nameOf(td); td.tabIndex = 0; td.focus();
     digits = "";
     describe(td);
   }
@@ -92,29 +110,30 @@
 
   function save(td, action, slot, extra) {
     if (!editable(td)) { status(whyLocked(td), "note"); return; }
-    pending[td.id] = { action: action, slot: slot || 1, v: version(td), extra: extra || null };
+    var name = nameOf(td);
+    pending[name] = { action: action, slot: slot || 1, v: version(td), extra: extra || null };
     persist();
     td.classList.add("saving");
-    if (!inflight[td.id]) send(td.id);
+    if (!inflight[name]) send(name);
   }
   function send(id) {
-    var p = pending[id], td = document.getElementById(id);
+    var p = pending[id], td = cellNamed(id);
     if (!p || !td) { delete pending[id]; persist(); return; }
     inflight[id] = p;
     var values = { action: p.action, slot: p.slot, version: inflight[id].v };
     if (p.extra) { values.work_kind = p.extra.kind; values.comment = p.extra.comment; }
-    htmx.ajax("POST", cellUrl(id), { source: td, target: "#" + id, swap: "outerHTML", values: values });
+    htmx.ajax("POST", cellUrl(id), { source: td, target: td, swap: "outerHTML", values: values });
   }
   function settled(id, ok) {
     var sent = inflight[id];
     delete inflight[id];
     var p = pending[id];
-    var td = document.getElementById(id);
+    var td = cellNamed(id);
     if (p && sent && p !== sent && td) {  // a newer entry for this cell waited: send it with the fresh version
       p.v = version(td); persist(); send(id); return;
     }
     if (ok !== null) { delete pending[id]; persist(); }
-    if (td && cur && cur.id === id) { cur = td; td.tabIndex = 0; td.focus(); if (ok) describe(td); }
+    if (td && cur && curName === id) { cur = td; td.tabIndex = 0; td.focus(); if (ok) describe(td); }
   }
 
   document.body.addEventListener("htmx:afterRequest", function (e) {
@@ -130,7 +149,7 @@
     }
     retryDelay = 1000;
     if (code >= 500 || code === 403 || code === 404 || code === 400) {
-      var td = document.getElementById(id);
+      var td = cellNamed(id);
       if (td) { td.classList.remove("saving"); td.classList.add("err"); }
       status(document.body.dataset.failedMsg, true);
     }
@@ -140,7 +159,7 @@
     var id = idFromPath(e.detail.pathInfo && e.detail.pathInfo.requestPath);
     if (!id) return;
     delete inflight[id];
-    var td = document.getElementById(id);
+    var td = cellNamed(id);
     if (td) { td.classList.add("retry"); }
     status(document.body.dataset.offlineMsg, true);
     setTimeout(function () { if (pending[id] && !inflight[id]) send(id); }, retryDelay);
@@ -241,10 +260,17 @@
     scrollToFocus();
     var h = grid.dataset.focus && document.getElementById("h" + grid.dataset.focus);
     var row = grid.tBodies[0].rows[0];
-    var first = (h && row && row.cells[h.cellIndex]) || grid.querySelector("td[id^='c']:not(.x)");
-    if (first) { cur = first; first.tabIndex = 0; }
-    Object.keys(pending).forEach(function (id) { if (document.getElementById(id)) send(id); else { delete pending[id]; } });
+    var first = (h && row && row.cells[h.cellIndex]) || firstOpen();
+    if (linked) { focusCell(linked); } else if (first) { cur = first; curName = nameOf(first); first.tabIndex = 0; }
+    Object.keys(pending).forEach(function (id) { if (cellNamed(id)) send(id); else { delete pending[id]; } });
     persist();
+  }
+  function firstOpen() {
+    var rows = grid.tBodies[0].rows;
+    for (var r = 0; r < rows.length; r++) {
+      for (var c = 0; c < rows[r].cells.length; c++) { if (editable(rows[r].cells[c])) return rows[r].cells[c]; }
+    }
+    return null;
   }
   scrollToFocusAndStart();
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.grid_page import grid_cells
+
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-24"
 PASSWORD = "demo"
@@ -227,7 +229,8 @@ def _state(pid: int) -> str:
 
 # --- a teacher --------------------------------------------------------------------------------------------------
 
-# An empty cell of the page carries no version (the grid sends "0-0" for it); a save's answer always does.
+# A save's answer: the cell with its id and version (the page's cells have neither id nor, when empty, version:
+# tests.grid_page reads them by row and column).
 CELL = re.compile(r'<td id="c(\d+)-(\d+)"(?: data-v="([^"]+)")?([^>]*)>')
 TODAY_HEAD = re.compile(r'<th id="h(\d+)" scope="col" class="today')
 HEAD = re.compile(r'<th id="h(\d+)"')
@@ -340,19 +343,19 @@ def teacher_cells(browser: Browser) -> list[Cell]:
         colgroup = re.search(r"<colgroup>(.*?)</colgroup>", page, re.S)
         cols = re.findall(r"<col([^>]*)>", colgroup.group(1))[2:2 + len(heads)] if colgroup else []
         nomarks = {h for h, attrs in zip(heads, cols) if "data-nomarks" in attrs}
-        for lesson, student, version, attrs in CELL.findall(page):
-            version = version or "0-0"
-            if int(lesson) not in today or 'class="x' in attrs:
+        for (lesson, student), cell in grid_cells(page).items():
+            version = cell.version
+            if lesson not in today or "x" in cell.classes:
                 continue
             # Each cell keeps to one kind, so that its value is one column's: marks where the lesson takes them
             # (every other student, and where attendance is already given: the class teacher may have recorded
             # its reason, which a teacher's change would not override), else attendance.
-            takes_marks = int(lesson) not in nomarks
+            takes_marks = lesson not in nomarks
             given = not version.endswith("-0")
-            if takes_marks and (int(student) % 2 or given):
-                cells.append(Cell(int(lesson), int(student), version, True))
+            if takes_marks and (student % 2 or given):
+                cells.append(Cell(lesson, student, version, True))
             elif not given:
-                cells.append(Cell(int(lesson), int(student), version, False))
+                cells.append(Cell(lesson, student, version, False))
     return cells
 
 
