@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from school.extensions import db
-from school.models import (Base, Course, DiaryView, Enrolment, Lesson, Mark, SchoolClass, Student, TimetableSlot,
-                           WorkKind)
+from school.models import (Attendance, Base, Course, DiaryView, Enrolment, Lesson, Mark, SchoolClass, Student,
+                           TimetableSlot, User, WorkKind)
 from tests import factory
 from tests.factory import TODAY
 
@@ -128,6 +128,33 @@ def test_week_shows_lessons_marks_homework_and_absences(app, auth, client, ids):
     html = client.get(f"/diary/{ids['emil']}").get_data(as_text=True)
     assert "Дроби" in html and "№ 345, 347" in html and "Контрольная работа" in html and "молодец" in html
     assert "<mark" in html and ">4</mark>" in html
+
+
+def test_week_escapes_what_teachers_wrote_and_says_each_change_of_a_lesson(app, auth, client, ids):
+    """school/diary/render.py builds a day's lessons: what a teacher typed is escaped, the substitution, the move,
+    the extra lesson and the absence are said in the family's words."""
+    with app.app_context():
+        lesson = db.session.get(Lesson, ids["lesson"])
+        lesson.topic = '<script>alert("x")</script> Дроби & проценты'
+        lesson.homework = "упр. <b>5</b>"
+        lesson.substitute_id = db.session.scalar(select(User.id).where(User.username == "teacher2"))
+        lesson.moved_from_day, lesson.moved_from_number = dt.date(2026, 11, 23), 5
+        lesson.extra = True
+        kind = db.session.scalar(select(WorkKind).where(WorkKind.code == "test"))
+        db.session.add(Mark(lesson_id=lesson.id, student_id=ids["emil"], slot=1, scale="five", code="5",
+                            work_kind_id=kind.id, weight=kind.weight, comment='<i>молодец</i> "да"',
+                            author_id=lesson.course.teacher_id, created_at=dt.datetime(2026, 11, 24, 9),
+                            updated_at=dt.datetime(2026, 11, 24, 9)))
+        db.session.add(Attendance(lesson_id=lesson.id, student_id=ids["emil"], code="late",
+                                  set_by=lesson.course.teacher_id, set_at=dt.datetime(2026, 11, 24, 9)))
+        db.session.commit()
+    auth.login("parent")
+    auth.post("/lang", {"language": "ru"})
+    html = client.get(f"/diary/{ids['emil']}").get_data(as_text=True)
+    assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Дроби &amp; проценты" in html
+    assert "упр. &lt;b&gt;5&lt;/b&gt;" in html and "&lt;i&gt;молодец&lt;/i&gt; &#34;да&#34;" in html
+    assert "Замена: Иванова А." in html and "Перенесён с 23.11.2026, 5-й урок." in html
+    assert "Дополнительный урок." in html and '<p class="ab">опоздал(а)</p>' in html
 
 
 def test_empty_week_and_holiday_week_render(auth, client, ids):

@@ -14,6 +14,7 @@ from sqlalchemy import Date, bindparam, func, select
 from school import access, audit, clock, week
 from school.access import allow
 from school.diary.forms import AckForm, FamilyForm
+from school.diary.render import attendance_label, day_lessons
 from school.extensions import db
 from school.htmx import render
 from school.register import calendar, scales
@@ -141,7 +142,7 @@ def _week_page(student: Student, students: list[Student], status: int = 200):
                   monday=monday, sunday=sunday, prev_week=calendar.iso_week(monday - dt.timedelta(days=7)),
                   next_week=calendar.iso_week(monday + dt.timedelta(days=7)), this_week=calendar.iso_week(monday),
                   week_title=_week_title(monday, current), future=monday > current,
-                  totals=week.totals(days), acknowledged=acknowledged, **ctx)
+                  totals=week.totals(days), acknowledged=acknowledged, day_lessons=day_lessons, **ctx)
 
 
 @bp.route("/<int:student_id>/acknowledge", methods=["POST"])
@@ -199,7 +200,8 @@ def attendance(student_id: int):
         rows = db.session.execute(_statements().absences, {
             "student_id": student.id, "first": period.first_day, "last": period.last_day}).all()
     totals = tally(rows)
-    return render("diary/attendance.html", rows=rows, totals=totals, period=period, **ctx)
+    return render("diary/attendance.html", rows=rows, totals=totals, period=period,
+                  attendance_label=attendance_label, **ctx)
 
 
 @bp.route("/<int:student_id>/class")
