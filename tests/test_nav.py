@@ -56,6 +56,9 @@ def test_the_templates_url_for_is_flasks_for_every_key(app):
     cases = [("journal.grid", {"course_id": 7}), ("journal.grid", {"course_id": 8}),
              ("journal.class_attendance", {"class_id": 3, "week": "2026-W48"}),
              ("diary.week_page", {"student_id": 5, "week": "2026-W47"}), ("main.home", {}),
+             # the query's order is the caller's: kept apart, never sorted into another order
+             ("reports.show", {"report": "accumulation", "period_id": 2, "class_id": 1}),
+             ("reports.show", {"report": "accumulation", "class_id": 1, "period_id": 2}),
              ("messages.inbox", {"_external": True}), ("journal.grid", {"course_id": 7, "_anchor": "today"})]
     for root in ("", "/school", ""):
         with app.test_request_context("/", base_url=f"http://localhost{root}/"):
