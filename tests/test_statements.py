@@ -325,18 +325,56 @@ def test_a_pdf_is_laid_out_without_automatic_garbage_collections(app, ids):
     assert gc.isenabled()
 
 
+def embedded_fonts(page) -> list[tuple[str, bool]]:
+    """(name, embedded) of the fonts a PDF page uses."""
+    fonts = []
+    for ref in page["/Resources"]["/Font"].values():
+        font = ref.get_object()
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        fonts.append((str(font["/BaseFont"]), "/FontFile2" in descriptor or "/FontFile3" in descriptor))
+    return fonts
+
+
+def test_a_class_pdf_in_several_documents_parses_its_stylesheet_once_and_keeps_a_page_per_student(
+        app, auth, ids, monkeypatch):
+    """The documents of a class's PDF share print.css, fetched and parsed once with its fonts (pdf.Stylesheets),
+    instead of once a document: still each student's statement on an A4 page of its own, in the class's order, in
+    the project's embedded font."""
+    pypdf = weasyprint_or_skip()
+    import weasyprint
+
+    from school.statements import documents
+    monkeypatch.setattr(documents, "STUDENTS_PER_DOCUMENT", 1)
+    parsed = []
+    real = weasyprint.CSS.__init__
+
+    def parsing(self, *args, **kwargs):
+        parsed.append(str(kwargs.get("url")))
+        real(self, *args, **kwargs)
+    monkeypatch.setattr(weasyprint.CSS, "__init__", parsing)
+    auth.login("teacher")
+    html = auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}&all=1").get_data(as_text=True)
+    names = [re.search(r"<b>(.*?)</b>", section).group(1) for section in statement_sections(html)]
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}&all=1")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert len([url for url in parsed if "/css/print.css" in url]) == 1
+    reader = pypdf.PdfReader(io.BytesIO(r.data))
+    assert len(names) == 4 and len(reader.pages) == 4
+    for page, name in zip(reader.pages, names):
+        assert name in page.extract_text()
+        assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)  # A4 portrait
+        fonts = embedded_fonts(page)
+        assert fonts and all(embedded for _, embedded in fonts)
+        assert all("Defter-Print" in font for font, _ in fonts)
+
+
 def test_pdf_embeds_the_projects_font(app, auth, ids):
     pypdf = weasyprint_or_skip()
     auth.login("director")
     r = auth.client.get(f"/statements/classes/{ids['class5']}/summary.pdf")
     assert r.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(r.data))
-    fonts = reader.pages[0]["/Resources"]["/Font"]
-    embedded = []
-    for ref in fonts.values():
-        font = ref.get_object()
-        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-        embedded.append((str(font["/BaseFont"]), "/FontFile2" in descriptor or "/FontFile3" in descriptor))
+    embedded = embedded_fonts(reader.pages[0])
     assert embedded and all(e for _, e in embedded)
     assert any("Defter-Print" in name for name, _ in embedded)
     box = reader.pages[0].mediabox
