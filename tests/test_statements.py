@@ -368,6 +368,25 @@ def test_a_class_pdf_in_several_documents_parses_its_stylesheet_once_and_keeps_a
         assert all("Defter-Print" in font for font, _ in fonts)
 
 
+def test_the_homework_due_and_the_homework_set_print_on_two_lines_of_one_cell(app, auth, ids):
+    """Two lines without a <br> (two more boxes for WeasyPrint): a line feed in a cell whose white-space is
+    pre-line. A line break typed into the homework itself stays a space, as in the other cells."""
+    pypdf = weasyprint_or_skip()
+    set_student(app, ids["emil"], delivery="paper")
+    add_lesson(app, ids["math5"], dt.date(2026, 11, 20), homework="упр. 3")  # Friday: due on Tuesday
+    with app.app_context():
+        db.session.get(Lesson, ids["lesson"]).homework = "упр. 7\r\nи 8"
+        db.session.commit()
+    auth.login("teacher")
+    (page,) = statement_sections(auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}")
+                                 .get_data(as_text=True))
+    assert "<br>" not in page
+    assert re.search(r'<td class="hw">К этому уроку: упр\. 3\nЗадано: упр\. 7 +и 8</td>', page)
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}")
+    text = pypdf.PdfReader(io.BytesIO(r.data)).pages[0].extract_text()
+    assert re.search(r"К этому уроку: упр\. 3 *\n *Задано: упр\. 7 и 8", text), text
+
+
 def test_pdf_embeds_the_projects_font(app, auth, ids):
     pypdf = weasyprint_or_skip()
     auth.login("director")
