@@ -335,6 +335,25 @@ def embedded_fonts(page) -> list[tuple[str, bool]]:
     return fonts
 
 
+def test_pdf_documents_leave_out_the_pages_lang_the_html_keeps_it(app, ids):
+    """WeasyPrint computes the styles of an element with a lang attribute, and of all in it, apart from every other
+    element's: the PDF's documents leave it out so that their statements share their styles; the HTML page keeps it
+    (test_the_statement_is_in_the_familys_language_not_the_teachers)."""
+    from school.statements import documents, service
+
+    set_student(app, ids["emil"], statement_language="uk")
+    with app.test_request_context("/"):
+        klass = db.session.get(SchoolClass, ids["class5"])
+        span = service.parse_span(W48)
+        batches = [documents.Batch(klass, service.statements(klass, span, True))]
+        html = documents.statements_document(batches, span)
+        (pdf_html,) = documents.statement_documents(batches, span)
+    assert re.findall(r'<section class="sheet statement"( lang="\w+")?>', html) == [
+        ' lang="uk"', ' lang="ru"', ' lang="ru"', ' lang="ru"']
+    assert re.findall(r'<section class="sheet statement"( lang="\w+")?>', pdf_html) == ["", "", "", ""]
+    assert "Щотижнева виписка" in pdf_html  # still the family's language
+
+
 def test_a_class_pdf_in_several_documents_parses_its_stylesheet_once_and_keeps_a_page_per_student(
         app, auth, ids, monkeypatch):
     """The documents of a class's PDF share print.css, fetched and parsed once with its fonts (pdf.Stylesheets),
