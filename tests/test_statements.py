@@ -325,18 +325,94 @@ def test_a_pdf_is_laid_out_without_automatic_garbage_collections(app, ids):
     assert gc.isenabled()
 
 
+def embedded_fonts(page) -> list[tuple[str, bool]]:
+    """(name, embedded) of the fonts a PDF page uses."""
+    fonts = []
+    for ref in page["/Resources"]["/Font"].values():
+        font = ref.get_object()
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        fonts.append((str(font["/BaseFont"]), "/FontFile2" in descriptor or "/FontFile3" in descriptor))
+    return fonts
+
+
+def test_pdf_documents_leave_out_the_pages_lang_the_html_keeps_it(app, ids):
+    """WeasyPrint computes the styles of an element with a lang attribute, and of all in it, apart from every other
+    element's: the PDF's documents leave it out so that their statements share their styles; the HTML page keeps it
+    (test_the_statement_is_in_the_familys_language_not_the_teachers)."""
+    from school.statements import documents, service
+
+    set_student(app, ids["emil"], statement_language="uk")
+    with app.test_request_context("/"):
+        klass = db.session.get(SchoolClass, ids["class5"])
+        span = service.parse_span(W48)
+        batches = [documents.Batch(klass, service.statements(klass, span, True))]
+        html = documents.statements_document(batches, span)
+        (pdf_html,) = documents.statement_documents(batches, span)
+    assert re.findall(r'<section class="sheet statement"( lang="\w+")?>', html) == [
+        ' lang="uk"', ' lang="ru"', ' lang="ru"', ' lang="ru"']
+    assert re.findall(r'<section class="sheet statement"( lang="\w+")?>', pdf_html) == ["", "", "", ""]
+    assert "Щотижнева виписка" in pdf_html  # still the family's language
+
+
+def test_a_class_pdf_in_several_documents_parses_its_stylesheet_once_and_keeps_a_page_per_student(
+        app, auth, ids, monkeypatch):
+    """The documents of a class's PDF share print.css, fetched and parsed once with its fonts (pdf.Stylesheets),
+    instead of once a document: still each student's statement on an A4 page of its own, in the class's order, in
+    the project's embedded font."""
+    pypdf = weasyprint_or_skip()
+    import weasyprint
+
+    from school.statements import documents
+    monkeypatch.setattr(documents, "STUDENTS_PER_DOCUMENT", 1)
+    parsed = []
+    real = weasyprint.CSS.__init__
+
+    def parsing(self, *args, **kwargs):
+        parsed.append(str(kwargs.get("url")))
+        real(self, *args, **kwargs)
+    monkeypatch.setattr(weasyprint.CSS, "__init__", parsing)
+    auth.login("teacher")
+    html = auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}&all=1").get_data(as_text=True)
+    names = [re.search(r"<b>(.*?)</b>", section).group(1) for section in statement_sections(html)]
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}&all=1")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert len([url for url in parsed if "/css/print.css" in url]) == 1
+    reader = pypdf.PdfReader(io.BytesIO(r.data))
+    assert len(names) == 4 and len(reader.pages) == 4
+    for page, name in zip(reader.pages, names):
+        assert name in page.extract_text()
+        assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)  # A4 portrait
+        fonts = embedded_fonts(page)
+        assert fonts and all(embedded for _, embedded in fonts)
+        assert all("Defter-Print" in font for font, _ in fonts)
+
+
+def test_the_homework_due_and_the_homework_set_print_on_two_lines_of_one_cell(app, auth, ids):
+    """Two lines without a <br> (two more boxes for WeasyPrint): a line feed in a cell whose white-space is
+    pre-line. A line break typed into the homework itself stays a space, as in the other cells."""
+    pypdf = weasyprint_or_skip()
+    set_student(app, ids["emil"], delivery="paper")
+    add_lesson(app, ids["math5"], dt.date(2026, 11, 20), homework="упр. 3")  # Friday: due on Tuesday
+    with app.app_context():
+        db.session.get(Lesson, ids["lesson"]).homework = "упр. 7\r\nи 8"
+        db.session.commit()
+    auth.login("teacher")
+    (page,) = statement_sections(auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}")
+                                 .get_data(as_text=True))
+    assert "<br>" not in page
+    assert re.search(r'<td class="hw">К этому уроку: упр\. 3\nЗадано: упр\. 7 +и 8</td>', page)
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}")
+    text = pypdf.PdfReader(io.BytesIO(r.data)).pages[0].extract_text()
+    assert re.search(r"К этому уроку: упр\. 3 *\n *Задано: упр\. 7 и 8", text), text
+
+
 def test_pdf_embeds_the_projects_font(app, auth, ids):
     pypdf = weasyprint_or_skip()
     auth.login("director")
     r = auth.client.get(f"/statements/classes/{ids['class5']}/summary.pdf")
     assert r.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(r.data))
-    fonts = reader.pages[0]["/Resources"]["/Font"]
-    embedded = []
-    for ref in fonts.values():
-        font = ref.get_object()
-        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-        embedded.append((str(font["/BaseFont"]), "/FontFile2" in descriptor or "/FontFile3" in descriptor))
+    embedded = embedded_fonts(reader.pages[0])
     assert embedded and all(e for _, e in embedded)
     assert any("Defter-Print" in name for name, _ in embedded)
     box = reader.pages[0].mediabox

@@ -32,12 +32,14 @@ class Batch:
     statements: list[service.Statement]
 
 
-def statement_page(item: service.Statement, kinds: dict) -> Markup:
-    """One family's page in the family's language (statement_language), whatever the reader's interface."""
+def statement_page(item: service.Statement, kinds: dict, lang_attribute: bool = True) -> Markup:
+    """One family's page in the family's language (statement_language), whatever the reader's interface.
+    lang_attribute: the page says its language (lang="…"), as a page of HTML should; statement_documents leaves it
+    out for WeasyPrint."""
     with force_locale(as_locale(item.lang)):
         html = render_template("statements/_statement.html", s=item, slang=item.lang, kinds=kinds,
                                school_name=service.school_name(item.lang), absence_kind=attendance.absence_kind,
-                               printed_on=clock.today())
+                               printed_on=clock.today(), lang_attribute=lang_attribute)
     return Markup(BETWEEN_TAGS.sub("><", html))
 
 
@@ -57,13 +59,19 @@ STUDENTS_PER_DOCUMENT = 8
 def statement_documents(batches: list[Batch], span: service.Span):
     """The same pages as statements_document, in documents of a few students each (a PDF laid out a few pages at
     a time: WeasyPrint's memory stays bounded by the batch, and its set-up is paid once per batch rather than once
-    per student); the empty document when there is nobody to print."""
+    per student); the empty document when there is nobody to print.
+
+    The pages leave out their lang attribute: WeasyPrint reads it as a declaration of the element's own, which
+    keeps the page's styles, and those of everything on it, from being shared with any other page's, so every
+    statement had its styles computed anew (a tenth of a class's PDF). The PDF loses nothing: it records no language
+    per page, and Russian, Ukrainian and Crimean Tatar text is shaped and broken into lines alike without it."""
     kinds = week.work_kinds_by_id()
     items = [item for b in batches for item in b.statements]
     if not items:
         yield render_template("statements/class.html", pages=[], span=span, title=_title(span))
     for start in range(0, len(items), STUDENTS_PER_DOCUMENT):
-        pages = [statement_page(item, kinds) for item in items[start:start + STUDENTS_PER_DOCUMENT]]
+        pages = [statement_page(item, kinds, lang_attribute=False)
+                 for item in items[start:start + STUDENTS_PER_DOCUMENT]]
         yield render_template("statements/class.html", pages=pages, span=span, title=_title(span))
 
 

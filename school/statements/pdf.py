@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import html as markup
 import io
 import mimetypes
+import re
 import warnings
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import current_app
 
 # Relative URLs of the page resolve against this origin; the fetcher below serves only the app's static files
 # from disk under it, so a PDF never reaches the network and prints the same on every machine.
 BASE_URL = "https://defter.invalid/"
+
+# A stylesheet link as base_print.html writes it; to_pdf_each parses the sheets it names once for all documents.
+STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
 
 
 @contextlib.contextmanager
@@ -43,24 +48,56 @@ class PdfUnavailable(RuntimeError):
     """WeasyPrint (or the Pango library under it) is missing on this machine."""
 
 
+class Stylesheets:
+    """The stylesheets several documents link to, each fetched and parsed once for all of them and its @font-face
+    fonts loaded once, into one FontConfiguration (WeasyPrint requires the documents to be laid out with the one
+    their sheets were parsed with), instead of once by every document through its link tag. The sheets are given
+    to WeasyPrint as user stylesheets in place of the links: for print.css, the documents' only stylesheet and
+    without !important, the cascade is the same."""
+
+    def __init__(self) -> None:
+        self.font_config = None
+        self.parsed: dict[str, object] = {}
+
+    def take(self, html: str, weasyprint, fetcher) -> tuple[str, list]:
+        """html without its stylesheet links, and the parsed sheets they named, in their order."""
+        if self.font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+            self.font_config = FontConfiguration()
+        sheets = []
+
+        def parsed(link: re.Match) -> str:
+            url = urljoin(BASE_URL, markup.unescape(link.group(1)))
+            if url not in self.parsed:
+                self.parsed[url] = weasyprint.CSS(url=url, url_fetcher=fetcher, font_config=self.font_config,
+                                                  media_type="print")
+            sheets.append(self.parsed[url])
+            return ""
+        return STYLESHEET_LINK.sub(parsed, html), sheets
+
+
 def to_pdf_each(htmls, **options) -> bytes:
     """One PDF of several documents, each laid out on its own and appended as bytes: WeasyPrint keeps the whole
     layout of a document in memory until it is written, so a class printed as one document grows with every
-    page, and printed a student at a time it stays at one student's statement."""
+    page, and printed a student at a time it stays at one student's statement. The documents share their
+    stylesheets (parsed once) and fonts."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
+    stylesheets = Stylesheets()
     for html in htmls:
-        writer.append(PdfReader(io.BytesIO(to_pdf(html, **options))))
+        writer.append(PdfReader(io.BytesIO(to_pdf(html, stylesheets=stylesheets, **options))))
     writer.compress_identical_objects()  # the fonts and styles every student repeats, once
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def to_pdf(html: str, archival: bool = False, attachments: dict[str, str] | None = None) -> bytes:
+def to_pdf(html: str, archival: bool = False, attachments: dict[str, str] | None = None,
+           stylesheets: Stylesheets | None = None) -> bytes:
     """The PDF of a print page. archival: PDF/A-3b (fonts embedded, colour profile, attachments allowed),
-    for documents kept for decades; attachments: name -> UTF-8 text files embedded in the PDF."""
+    for documents kept for decades; attachments: name -> UTF-8 text files embedded in the PDF; stylesheets: the
+    sheets already parsed for other documents of the same PDF (to_pdf_each)."""
     try:
         import weasyprint
         from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -93,5 +130,8 @@ def to_pdf(html: str, archival: bool = False, attachments: dict[str, str] | None
     with warnings.catch_warnings(), _collect_once():
         # WeasyPrint 70 opens its sRGB profile for PDF/A and leaves the closing to the garbage collector.
         warnings.filterwarnings("ignore", category=ResourceWarning, message=r".*sRGB2014\.icc")
+        if stylesheets is not None:
+            html, options["stylesheets"] = stylesheets.take(html, weasyprint, fetcher)
+            options["font_config"] = stylesheets.font_config
         document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print")
         return document.write_pdf(**options)
