@@ -59,10 +59,11 @@ def menu(part: int) -> Markup:
 
 
 def template_url_for(endpoint: str, **values) -> str:
-    """Flask's url_for for the templates, kept per endpoint, values (in their order) and script root: a path is built from those
-    alone (no URL defaults, no host). The teacher's home page built 34 links a request, each a walk of the URL map;
-    the same lessons, courses and students come back request after request. Anything else — an external URL,
-    a scheme, an anchor, a value that cannot be a key, an app with URL defaults — goes to Flask as it is."""
+    """Flask's url_for for the templates, kept per endpoint, values (in their order) and script root: a path is
+    built from those alone (no URL defaults, no host). The teacher's home page built 34 links a request, each a walk
+    of the URL map; the same lessons, courses and students come back request after request. Anything else — an
+    external URL, a scheme, an anchor, a value that cannot be a key, an app with URL defaults — goes to Flask as it
+    is."""
     app = current_app
     if app.url_default_functions or any(key.startswith("_") for key in values):  # URL defaults: Flask's own way
         return app.url_for(endpoint, **values)

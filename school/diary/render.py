@@ -48,7 +48,9 @@ def day_lessons(lessons, L: str, kinds: dict) -> Markup:
                        "</p>")
         moved = i.moved_from
         if moved:
-            out.append(f'<p class="note">{_("Moved from %(date)s, lesson %(number)d.") % {"date": date_text(moved[0], "short"), "number": moved[1]}}</p>')
+            text = _("Moved from %(date)s, lesson %(number)d.") % {"date": date_text(moved[0], "short"),
+                                                                   "number": moved[1]}
+            out.append(f'<p class="note">{text}</p>')
         if i.extra:
             out.append(f'<p class="note">{_("An extra lesson.") % {}}</p>')
         if i.homework_due:
