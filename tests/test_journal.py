@@ -604,3 +604,43 @@ def test_period_mark_changes_are_logged_and_closed_after_the_window(app, auth, i
     late = f"/journal/courses/{ids['math5']}/periods/{q1}/students/{ids['emil']}"
     r = auth.post(late, {"value": "5", "version": "0"}, headers=HX)
     assert r.status_code == 422 and "14" in r.get_data(as_text=True)
+
+
+def test_a_saves_answer_is_the_cell_and_the_figures_the_grid_shows_afterwards(app, auth, ids):
+    """A save answers with the rows its INSERT or UPDATE … RETURNING wrote put into the cell it read before (no
+    second read): after each kind of save (a first mark, a second one with a comment, attendance beside marks, a
+    changed mark, a cleared second mark, a cleared cell) the answer's cell, count and average are exactly what the
+    grid page shows when it is opened next."""
+    import re
+
+    from tests.grid_page import ROW, TD, grid_cells
+    auth.login("teacher")
+    lesson, sid = ids["lesson"], ids["emil"]
+    with app.app_context():
+        course = db.session.get(Lesson, lesson).course_id
+    steps = [dict(action="4"), dict(action="5", slot="2", comment="устно"), dict(action="late"),
+             dict(action="3", comment="у доски"), dict(action="2", slot="2", work_kind=""), dict(action="excused"),
+             dict(action="clear", slot="2"), dict(action="clear")]
+    shown = []
+    for step in steps:
+        r = save(auth, lesson, sid, **step)
+        assert r.status_code == 200, (step, r.get_data(as_text=True)[:300])
+        answer = r.get_data(as_text=True)
+        attrs, inner = re.search(rf'<td id="c{lesson}-{sid}"([^>]*)>(.*?)</td>', answer, re.S).groups()
+        page = auth.client.get(f"/journal/courses/{course}").get_data(as_text=True)
+        cell = grid_cells(page)[(lesson, sid)]
+        version = re.search(r' data-v="([^"]*)"', attrs).group(1)  # always in an answer; the page's empty cell
+        assert version == cell.version, step                          # has none ("0-0")
+        assert (attrs.replace(f' data-v="{version}"', ""), inner) == (re.sub(r' data-v="[^"]*"', "", cell.attrs),
+                                                                      cell.inner), step
+        row = dict(ROW.findall(page.split("<tbody>", 1)[1]))[str(sid)]
+        heads = len(re.findall(r'<th id="h\d+"', page))
+        count, average = [td[1] for td in TD.findall(row)[1 + heads:3 + heads]]
+        assert re.search(rf'<td id="n{sid}" hx-swap-oob="true">([^<]*)</td>', answer).group(1) == count, step
+        assert re.search(rf'<td id="a{sid}" hx-swap-oob="true">([^<]*)</td>', answer).group(1) == average, step
+        shown.append(cell.text)
+    assert shown[0] == "4" and "5" in shown[1] and shown[-1] == ""
+    with app.app_context():
+        assert db.session.scalars(select(MarkChange.new_code).where(
+            MarkChange.lesson_id == lesson, MarkChange.student_id == sid).order_by(MarkChange.id)).all() == [
+            "3", "2", None, None]

@@ -110,8 +110,10 @@ def grid(course_id: int):
 
 @cache
 def _lesson_statement():
-    """A lesson with its course, built once: every save of a cell runs it."""
-    return select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == bindparam("id"))
+    """A lesson with its course and the course's class, built once: every save of a cell runs it (not the
+    subject, which a save does not show)."""
+    return (select(Lesson).options(joinedload(Lesson.course).lazyload(Course.subject))
+            .where(Lesson.id == bindparam("id")))
 
 
 def _lesson_or_404(lesson_id) -> Lesson:

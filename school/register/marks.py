@@ -5,17 +5,18 @@ the class's marks rules and the kind of work, then writes with compare-and-set v
 of a saved mark (000 Приложение 5 п. 3.8). It answers with everything the grid shows of the save."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from school import access, clock
 from school.extensions import db
-from school.models import Attendance, Lesson, Mark, MarkChange, User
+from school.models import AcademicYear, Attendance, Course, Lesson, Mark, MarkChange, User
 from school.models.register import COMMENT_MAX
 from school.queries import school_settings
 from school.register import calendar, rules, scales, versions
@@ -26,10 +27,20 @@ from school.register.roster import roster_row
 ATTENDANCE_ACTIONS = ("absent", "late", "ill", "excused")
 
 
+# What a save reads of a cell's marks and attendance (and answers with): plain named tuples, not objects; the
+# writes are Core statements that return the row they wrote in the same shape.
+CELL_MARK = (Mark.id, Mark.slot, Mark.code, Mark.work_kind_id, Mark.comment, Mark.version)
+CELL_ATTENDANCE = (Attendance.id, Attendance.code, Attendance.reason, Attendance.version)
+CellMark = namedtuple("CellMark", [c.key for c in CELL_MARK])
+CellAttendance = namedtuple("CellAttendance", [c.key for c in CELL_ATTENDANCE])
+
+
 @dataclass
 class Cell:
-    marks: list[Mark] = field(default_factory=list)
-    attendance: Attendance | None = None
+    marks: list = field(default_factory=list)  # CellMark (the grid's own reads put GridMark here), by slot
+    attendance: CellAttendance | None = None
+    # The name of the lesson's school year when it is closed (read with the cell: a save must refuse it).
+    year_closed: str | None = None
 
     @property
     def version(self) -> str:
@@ -57,22 +68,32 @@ def parse_version(value: str) -> tuple[dict[int, int], int]:
 
 @cache
 def _cell_statement():
-    """The cell's marks and attendance, built once (a save runs it twice)."""
+    """The cell's marks and attendance, and its year's name when the year is closed, built once."""
     student_id = bindparam("student_id")
-    return (select(Mark, Attendance).select_from(Lesson)
+    return (select(*CELL_MARK, *CELL_ATTENDANCE, AcademicYear.name).select_from(Lesson)
+            .join(Course, Course.id == Lesson.course_id)
+            .outerjoin(AcademicYear, and_(AcademicYear.id == Course.year_id, AcademicYear.closed_at.is_not(None)))
             .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
             .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
-            .where(Lesson.id == bindparam("lesson_id")).order_by(Mark.slot)
-            # The rows as they are now, not the session's copies: a save answers with what it wrote (new versions).
-            .execution_options(populate_existing=True))
+            .where(Lesson.id == bindparam("lesson_id")).order_by(Mark.slot))
+
+
+_MARK_END = len(CELL_MARK)
+_ATTENDANCE_END = _MARK_END + len(CELL_ATTENDANCE)
 
 
 def cell_of(lesson_id: int, student_id: int) -> Cell:
-    """The cell's marks and attendance in one query."""
+    """The cell's marks and attendance (and whether its year is closed) in one query, as the database holds them."""
     rows = db.session.execute(_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
     cell = Cell()
-    cell.marks = [m for m, _a in rows if m is not None]
-    cell.attendance = next((a for _m, a in rows if a is not None), None)
+    for row in rows:
+        if row[0] is not None:
+            cell.marks.append(CellMark._make(row[:_MARK_END]))
+    if rows:
+        first = rows[0]
+        if first[_MARK_END] is not None:
+            cell.attendance = CellAttendance._make(first[_MARK_END:_ATTENDANCE_END])
+        cell.year_closed = first[_ATTENDANCE_END]
     return cell
 
 
@@ -90,7 +111,10 @@ def reason_recorded_message() -> str:
 def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version: str, slot: int = 1,
               work_kind_id: int | None = None, comment: str | None = None) -> CellSave:
     """Set a mark (a scale code), an attendance code, or clear the cell. Raises RegisterError.
-    comment: None keeps the mark's comment; "" removes it."""
+    comment: None keeps the mark's comment; "" removes it.
+
+    The answer's cell is the one read before the write with the rows the write returned (INSERT and UPDATE …
+    RETURNING) in place of what they replaced: what this save stored, not a second read of the cell."""
     course = lesson.course
     if not access.may_write_lesson(user, lesson):
         raise Forbidden() if access.may_read_course(user, course) else NotFound()
@@ -102,29 +126,34 @@ def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version:
                               date=format_date(lesson.day, "short")))
     if lesson.state == "cancelled":
         raise RegisterError(_("The lesson was cancelled: nothing can be entered for it."))
-    refusal = rules.edit_window_refusal(course, lesson.day)
+    cell = cell_of(lesson.id, student_id)
+    refusal = rules.edit_window_refusal(course, lesson.day, year_closed=cell.year_closed)
     if refusal:
         raise RegisterError(refusal)
     if slot not in (1, 2, 3):
         raise RegisterError(_("Unknown mark position."))
     seen_marks, seen_att = parse_version(version)
-    cell = cell_of(lesson.id, student_id)
     now = clock.now()
     try:
         if action in ATTENDANCE_ACTIONS:
-            _set_attendance(user, lesson, student_id, cell, action, seen_att, now)
+            saved = _set_attendance(user, lesson, student_id, cell, action, seen_att, now)
         elif action == "clear":
-            _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now)
+            saved = _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now)
         else:
-            _set_mark(user, lesson, student_id, cell, action, slot, seen_marks.get(slot, 0), work_kind_id,
-                      comment, now)
+            saved = _set_mark(user, lesson, student_id, cell, action, slot, seen_marks.get(slot, 0), work_kind_id,
+                              comment, now)
+        # The row's figures with this save, read before the commit: the request then ends with no transaction
+        # left open (a second one only to read them cost a tenth of a save).
+        stats = stats_around(course, lesson.day, student_id)
         db.session.commit()
     except (Conflict, IntegrityError):
         # Lost the race: a retried save whose first attempt did arrive finds the cell as it wanted it.
         db.session.rollback()
-        if not _already(cell_of(lesson.id, student_id), action, slot):
+        saved = cell_of(lesson.id, student_id)
+        if not _already(saved, action, slot):
             raise Conflict() from None
-    return CellSave(cell_of(lesson.id, student_id), stats_around(course, lesson.day, student_id))
+        stats = stats_around(course, lesson.day, student_id)
+    return CellSave(saved, stats)
 
 
 def _checked(result) -> None:
@@ -133,58 +162,80 @@ def _checked(result) -> None:
         raise Conflict()
 
 
-def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> None:
+def _written(result):
+    """The one row a compare-and-set INSERT or UPDATE … RETURNING wrote; none: someone else wrote first."""
+    row = result.first()
+    if row is None:
+        raise Conflict()
+    return row
+
+
+@cache
+def _attendance_insert():
+    return insert(Attendance.__table__).returning(*CELL_ATTENDANCE)
+
+
+def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> Cell:
     current = cell.attendance
     if current is not None and current.reason and current.code != action:
         raise RegisterError(reason_recorded_message())
-    if seen == 0:
-        db.session.add(Attendance(lesson_id=lesson.id, student_id=student_id, code=action, set_by=user.id,
-                                  set_at=now, version=versions.fresh()))
-        db.session.flush()
-        return
-    _checked(db.session.execute(_attendance_update(), dict(of_lesson=lesson.id, of_student=student_id, seen=seen,
-                                                           new_code=action, author=user.id, now=now)))
+    if seen == 0:  # a second first save of the cell fails on its unique (lesson, student): a conflict
+        row = _written(db.session.execute(_attendance_insert(), dict(
+            lesson_id=lesson.id, student_id=student_id, code=action, set_by=user.id, set_at=now,
+            version=versions.fresh())))
+    else:
+        row = _written(db.session.execute(_attendance_update(), dict(
+            of_lesson=lesson.id, of_student=student_id, seen=seen, new_code=action, author=user.id, now=now)))
+    return replace(cell, attendance=CellAttendance._make(row))
 
 
-def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> None:
+def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> Cell:
     """Backspace (slot 1) empties the cell; the picker's "second mark" clear takes that slot and after."""
     for mark in [m for m in cell.marks if m.slot >= slot]:
-        _checked(db.session.execute(delete(Mark).where(Mark.id == mark.id,
+        _checked(db.session.execute(delete(Mark.__table__).where(Mark.id == mark.id,
                                                        Mark.version == seen_marks.get(mark.slot, 0))
                                     .execution_options(synchronize_session=False)))
         _log_change(lesson, student_id, mark.slot, mark.code, None, user, now)
-    if slot == 1 and cell.attendance is not None:
-        if cell.attendance.reason:
+    attendance = cell.attendance
+    if slot == 1 and attendance is not None:
+        if attendance.reason:
             raise RegisterError(reason_recorded_message())
-        _checked(db.session.execute(delete(Attendance).where(Attendance.id == cell.attendance.id,
+        _checked(db.session.execute(delete(Attendance.__table__).where(Attendance.id == attendance.id,
                                                              Attendance.version == seen_att)
                                     .execution_options(synchronize_session=False)))
+        attendance = None
+    return replace(cell, marks=[m for m in cell.marks if m.slot < slot], attendance=attendance)
 
 
 @cache
 def _mark_update(with_comment: bool):
     """A mark's compare-and-set UPDATE, built once (with or without its comment): it changes the row only when
-    its version is still the one the teacher saw."""
+    its version is still the one the teacher saw, and returns the row as written."""
     values = dict(code=bindparam("new_code"), work_kind_id=bindparam("new_kind"), weight=bindparam("new_weight"),
                   author_id=bindparam("author"), updated_at=bindparam("now"), version=Mark.version + 1)
     if with_comment:
         values["comment"] = bindparam("new_comment")
-    return (update(Mark).where(Mark.id == bindparam("mark_id"), Mark.version == bindparam("seen")).values(**values)
-            .execution_options(synchronize_session=False))
+    return (update(Mark.__table__).where(Mark.id == bindparam("mark_id"), Mark.version == bindparam("seen"))
+            .values(**values).returning(*CELL_MARK))
+
+
+@cache
+def _mark_insert():
+    return insert(Mark.__table__).returning(*CELL_MARK)
 
 
 @cache
 def _attendance_update():
-    """An attendance's compare-and-set UPDATE, built once."""
-    return (update(Attendance).where(Attendance.lesson_id == bindparam("of_lesson"),
+    """An attendance's compare-and-set UPDATE, built once; returns the row as written."""
+    return (update(Attendance.__table__).where(Attendance.lesson_id == bindparam("of_lesson"),
                                      Attendance.student_id == bindparam("of_student"),
                                      Attendance.version == bindparam("seen"))
             .values(code=bindparam("new_code"), set_by=bindparam("author"), set_at=bindparam("now"),
                     version=Attendance.version + 1)
-            .execution_options(synchronize_session=False))
+            .returning(*CELL_ATTENDANCE))
 
 
-def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, comment, now) -> None:
+def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, comment, now) -> Cell:
     course = lesson.course
     if comment is not None:
         comment = comment.strip()
@@ -211,18 +262,21 @@ def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, co
     if seen == 0:
         if slot > 1 and not any(m.slot == slot - 1 for m in cell.marks):
             raise RegisterError(_("Give the first mark before a second one."))
-        db.session.add(Mark(lesson_id=lesson.id, student_id=student_id, slot=slot, scale=school_settings().scale,
-                            code=code, work_kind_id=kind_id, weight=kinds[kind_id].weight, comment=comment or None,
-                            author_id=user.id, created_at=now, updated_at=now, version=versions.fresh()))
-        db.session.flush()
-        return
-    if existing is None:
-        raise Conflict()
-    _checked(db.session.execute(_mark_update(comment is not None), dict(
-        mark_id=existing.id, seen=seen, new_code=code, new_kind=kind_id, new_weight=kinds[kind_id].weight,
-        author=user.id, now=now, new_comment=comment or None)))
-    if existing.code != code or existing.work_kind_id != kind_id:
-        _log_change(lesson, student_id, slot, existing.code, code, user, now)
+        # a second first save of the slot fails on its unique (lesson, student, slot): a conflict
+        row = _written(db.session.execute(_mark_insert(), dict(
+            lesson_id=lesson.id, student_id=student_id, slot=slot, scale=school_settings().scale, code=code,
+            work_kind_id=kind_id, weight=kinds[kind_id].weight, comment=comment or None, author_id=user.id,
+            created_at=now, updated_at=now, version=versions.fresh())))
+    else:
+        if existing is None:
+            raise Conflict()
+        row = _written(db.session.execute(_mark_update(comment is not None), dict(
+            mark_id=existing.id, seen=seen, new_code=code, new_kind=kind_id, new_weight=kinds[kind_id].weight,
+            author=user.id, now=now, new_comment=comment or None)))
+        if existing.code != code or existing.work_kind_id != kind_id:
+            _log_change(lesson, student_id, slot, existing.code, code, user, now)
+    written = CellMark._make(row)
+    return replace(cell, marks=sorted([m for m in cell.marks if m.slot != slot] + [written], key=lambda m: m.slot))
 
 
 def _already(cell: Cell, action: str, slot: int) -> bool:
@@ -234,7 +288,12 @@ def _already(cell: Cell, action: str, slot: int) -> bool:
     return mark is not None and mark.code == action
 
 
+@cache
+def _change_insert():
+    return insert(MarkChange.__table__)
+
+
 def _log_change(lesson, student_id, slot, old, new, user, now) -> None:
-    db.session.add(MarkChange(lesson_id=lesson.id, student_id=student_id, slot=slot, old_code=old, new_code=new,
-                              changed_by=user.id, changed_at=now,
-                              reason=_("entered by a substitute") if lesson.substitute_id == user.id else None))
+    db.session.execute(_change_insert(), dict(
+        lesson_id=lesson.id, student_id=student_id, slot=slot, old_code=old, new_code=new, changed_by=user.id,
+        changed_at=now, reason=_("entered by a substitute") if lesson.substitute_id == user.id else None))

@@ -27,19 +27,25 @@ def _closed_year_statement():
     return select(AcademicYear.name).where(AcademicYear.id == bindparam("year_id"), AcademicYear.closed_at.is_not(None))
 
 
-def year_closed_refusal(course: Course) -> str | None:
+_ASK = object()  # year_closed not given: read it
+
+
+def year_closed_refusal(course: Course, year_closed: str | None | object = _ASK) -> str | None:
     """A closed year's register is read-only for everyone (it is still read and printed). Takes a course or a
-    class (anything with a year_id)."""
-    name = db.session.scalar(_closed_year_statement(), {"year_id": course.year_id})
+    class (anything with a year_id). year_closed: the year's name when closed, None when open, as the caller read
+    it in its own query (a cell's save reads it with the cell); not given, it is read here."""
+    name = (db.session.scalar(_closed_year_statement(), {"year_id": course.year_id}) if year_closed is _ASK
+            else year_closed)
     if name is None:
         return None
     return _("The school year %(name)s is closed: its register can be read and printed but no longer changed.",
              name=name)
 
 
-def edit_window_refusal(course: Course, day: dt.date) -> str | None:
-    """None when the day may be edited today; otherwise the translated reason."""
-    closed = year_closed_refusal(course)
+def edit_window_refusal(course: Course, day: dt.date, year_closed: str | None | object = _ASK) -> str | None:
+    """None when the day may be edited today; otherwise the translated reason. year_closed: as for
+    year_closed_refusal."""
+    closed = year_closed_refusal(course, year_closed)
     if closed:
         return closed
     today = clock.today()
