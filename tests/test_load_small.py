@@ -36,14 +36,13 @@ def _round(teachers, seconds: float, during=None) -> None:
     for t in teachers:
         t.plan.start = time.monotonic() + 0.1
         t.plan.paced_end = t.plan.flat_end = t.plan.start + seconds
-    for t in teachers:
-        t.start()
+    crowd = L.Crowd(teachers)
+    crowd.start()
     if during:
         time.sleep(seconds / 2)
         during()
-    for t in teachers:
-        t.join(seconds + 30)
-        assert not t.is_alive()
+    crowd.join(seconds + 30)
+    assert not crowd.is_alive()
 
 
 def test_saves_under_load_are_answered_and_survive_kill_9(school):
