@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from flask import g
 from sqlalchemy import Date, Row, bindparam, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from school import queries
 from school.extensions import db
@@ -19,7 +19,7 @@ from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Les
                            SubgroupMember, Subject, WorkKind)
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
-from school.register.grid import row_stats
+from school.register.grid import GRID_ATTENDANCE, GRID_MARK, GridAttendance, GridMark, row_stats
 from school.register.roster import covers, overlapping
 
 
@@ -29,8 +29,8 @@ class LessonItem:
     course: Course
     lesson: Lesson | None          # always a lesson of the calendar (the timetable generates the year's)
     bell: BellTime | None
-    marks: list[Mark] = field(default_factory=list)
-    attendance: Attendance | None = None
+    marks: list[GridMark] = field(default_factory=list)
+    attendance: GridAttendance | None = None
     # The course's previous lesson when it set homework: what is due for this one.
     homework_due: Lesson | None = None
 
@@ -104,10 +104,12 @@ def _statements() -> SimpleNamespace:
         .where(Mark.student_id == bindparam("student_id"), Lesson.course_id.in_(course_ids), Lesson.day >= first,
                Lesson.day <= last)
         .order_by(Lesson.day, Mark.slot),
-        marks=select(Mark).where(Mark.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
-                                 Mark.student_id.in_(student_ids)).order_by(Mark.slot),
-        attendance=select(Attendance).where(Attendance.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
-                                            Attendance.student_id.in_(student_ids)))
+        # The days' marks and attendance as the grid reads them (named tuples, not objects: a class's statements
+        # read a few hundred of them, and nothing here changes them).
+        marks=select(*GRID_MARK).where(Mark.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
+                                       Mark.student_id.in_(student_ids)).order_by(Mark.slot),
+        attendance=select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
+                                                  Attendance.student_id.in_(student_ids)))
 
 
 def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
@@ -189,8 +191,8 @@ def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolm
 
 
 def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment], shared: _Classes,
-                  memberships: list[SubgroupMember], marks: dict[int, list[Mark]],
-                  attendance: dict[int, Attendance]) -> list[Day]:
+                  memberships: list[SubgroupMember], marks: dict[int, list[GridMark]],
+                  attendance: dict[int, GridAttendance]) -> list[Day]:
     """The days of days() from what was read: the student's enrolments and subgroups, the classes' shared rows,
     and the student's marks (by lesson, in slot order) and attendance (by lesson)."""
     courses, by_day, holidays, bells = shared.courses, shared.by_day, shared.holidays, shared.bells
@@ -240,13 +242,13 @@ def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, las
     shared = _classes(frozenset((e.class_id, e.school_class.year_id) for rows in enrolments.values() for e in rows),
                       first, last)
     lesson_ids = [les.id for day_lessons in shared.by_day.values() for les in day_lessons]
-    marks: dict[int, dict[int, list[Mark]]] = {sid: {} for sid in memberships}
-    attendance: dict[int, dict[int, Attendance]] = {sid: {} for sid in memberships}
+    marks: dict[int, dict[int, list[GridMark]]] = {sid: {} for sid in memberships}
+    attendance: dict[int, dict[int, GridAttendance]] = {sid: {} for sid in memberships}
     if lesson_ids:
         params = {"lesson_ids": lesson_ids, "student_ids": ids}
-        for m in db.session.scalars(q.marks, params):
+        for m in map(GridMark._make, db.session.execute(q.marks, params)):
             marks[m.student_id].setdefault(m.lesson_id, []).append(m)
-        for a in db.session.scalars(q.attendance, params):
+        for a in map(GridAttendance._make, db.session.execute(q.attendance, params)):
             attendance[a.student_id][a.lesson_id] = a
     return {sid: _student_days(sid, first, last, enrolments[sid], shared, rows, marks[sid], attendance[sid])
             for sid, rows in memberships.items()}
