@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from school import access, audit, clock
+from school import access, audit, clock, queries
 from school.extensions import db
 from school.i18n import by_subject, current_language, sort_key
 from school.models import (AcademicYear, Attendance, BellTime, Course, Lesson, LessonChange, Mark, Person, SchoolClass,
@@ -159,7 +159,7 @@ def _change_dates(year: AcademicYear, *where) -> list[dt.date]:
 
 def week(year: AcademicYear, day: dt.date, *where, saturday: bool = False) -> Week:
     rows = _slots(year.id, day, *where)
-    bells = {b.number: b for b in db.session.scalars(select(BellTime).order_by(BellTime.number))}
+    bells = queries.bells()
     cells: dict[tuple[int, int], list[Entry]] = defaultdict(list)
     keys = set()
     for slot, course in rows:
