@@ -122,11 +122,15 @@ def install_template_gettext(app) -> None:
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
 
+def markup_gettext(string: str) -> Markup:
+    """A translation as trusted markup (the catalogs are ours): `%` escapes the values put into it, as Jinja's
+    newstyle gettext does where a template autoescapes. The templates' _() and HTML built in Python share it."""
+    return Markup(request_translations().ugettext(string))
+
+
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, **variables) -> str:
-    rv = request_translations().ugettext(string)
-    if eval_ctx.autoescape:
-        rv = Markup(rv)
+    rv = markup_gettext(string) if eval_ctx.autoescape else request_translations().ugettext(string)
     return rv % variables
 
 

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from school.i18n import request_translations
+from school.i18n import markup_gettext as _
 from school.templating import date_text, time_text
-
-
-def _(msgid: str) -> Markup:
-    """A translation as trusted markup: `%` escapes the values put into it (Jinja's newstyle gettext)."""
-    return Markup(request_translations().ugettext(msgid))
 
 
 def attendance_label(a) -> Markup:
