@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
 from school.extensions import db
-from school.models import Lesson
+from school.models import Attendance, Lesson
+from tests import factory
 from tests.test_diary_more import set_language
 
 MOVED = {"ru": "Перенесён с 23.11.2026, 5-й урок.", "uk": "Перенесено з 23.11.2026, 5-й урок.",
@@ -26,3 +26,46 @@ def test_the_move_note_gives_the_full_year_in_every_language(app, auth, client, 
     auth.login("parent")
     html = client.get(f"/diary/{ids['emil']}").get_data(as_text=True)
     assert MOVED[lang] in html
+
+
+def mark_attendance(app, ids, code: str, day: dt.date = dt.date(2026, 11, 24)) -> None:
+    with app.app_context():
+        lesson = factory.lesson_at(ids["math5"], day, 1)
+        db.session.add(Attendance(lesson_id=lesson.id, student_id=ids["emil"], code=code,
+                                  set_by=ids["users"]["teacher"], set_at=dt.datetime.combine(day, dt.time(8, 10))))
+        db.session.commit()
+
+
+def attendance_page(app, auth, client, ids, lang: str = "ru") -> str:
+    set_language(app, "parent", lang)
+    auth.login("parent")
+    return client.get(f"/diary/{ids['emil']}/attendance").get_data(as_text=True)
+
+
+NOTHING = {"ru": "Пропусков и опозданий нет.", "uk": "Пропусків і запізнень немає.",
+           "crh": "Къачырылгъан дерслер ве кеч кельмелер ёкъ."}
+ZERO = {"ru": ("0 пропущенных", "болел(а) 0"), "uk": ("0 пропущених", "хворів(ла) 0"),
+        "crh": ("0 къачырылгъан", "хаста эди 0")}
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "crh"])
+def test_attendance_without_absences_says_so_once_without_a_zero_breakdown(app, auth, client, ids, lang):
+    html = attendance_page(app, auth, client, ids, lang)
+    assert NOTHING[lang] in html
+    assert '<section class="card">' not in html
+    for zero in ZERO[lang]:
+        assert zero not in html
+
+
+def test_attendance_with_only_a_late_arrival_counts_it_without_the_reasons_of_no_absence(app, auth, client, ids):
+    mark_attendance(app, ids, "late")
+    html = attendance_page(app, auth, client, ids)
+    assert "0 пропущенных уроков. 1 опоздание." in html
+    assert "болел(а)" not in html and "Пропусков и опозданий нет." not in html
+
+
+def test_attendance_with_an_absence_gives_its_reasons(app, auth, client, ids):
+    mark_attendance(app, ids, "absent")
+    html = attendance_page(app, auth, client, ids)
+    assert "1 пропущенный урок: болел(а) 0, уважительная причина 0, без уважительной причины 1." in html
+
