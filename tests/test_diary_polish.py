@@ -3,6 +3,7 @@ year, the attendance card with nothing to count, the lowercase weekdays, the ave
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,28 @@ def test_attendance_with_an_absence_gives_its_reasons(app, auth, client, ids):
     html = attendance_page(app, auth, client, ids)
     assert "1 пропущенный урок: болел(а) 0, уважительная причина 0, без уважительной причины 1." in html
 
+
+def test_attendance_rows_are_capitalised_like_the_weeks_day_headings(app, auth, client, ids):
+    """Babel's ru and uk weekdays are lowercase ("вт 24 нояб."): the rows take the day headings' ::first-letter
+    rule (the browser test below sees the result)."""
+    mark_attendance(app, ids, "absent")
+    html = attendance_page(app, auth, client, ids)
+    assert '<ul class="plain absences"><li>вт 24 нояб.' in html
+    css = (Path(__file__).resolve().parent.parent / "static/css/app.css").read_text()
+    assert ".absences li::first-letter" in css
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang, row", [("ru", "Вт 24 нояб."), ("uk", "Вт 24 лист.")])
+def test_attendance_rows_start_with_a_capital_in_the_browser(app, live_server, browser, ids, lang, row):
+    mark_attendance(app, ids, "absent")
+    set_language(app, "parent", lang)
+    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "parent")
+    page.fill("#password", "secret-pass")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/diary/{ids['emil']}/attendance")
+    assert page.locator(".absences li").first.inner_text().startswith(row)
+    context.close()
