@@ -6,9 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from school.extensions import db
-from school.models import Attendance, Lesson
+from school.models import Attendance, Lesson, Mark, PeriodMark, WorkKind
 from tests import factory
 from tests.test_diary_more import set_language
 
@@ -95,3 +96,47 @@ def test_attendance_rows_start_with_a_capital_in_the_browser(app, live_server, b
     page.goto(f"{live_server}/diary/{ids['emil']}/attendance")
     assert page.locator(".absences li").first.inner_text().startswith(row)
     context.close()
+
+
+def marks_page(app, auth, client, ids, lang: str = "ru") -> str:
+    set_language(app, "parent", lang)
+    auth.login("parent")
+    return client.get(f"/diary/{ids['emil']}/marks").get_data(as_text=True)
+
+
+def subject_card(html: str, subject: str) -> str:
+    start = html.index(f"<h2>{subject}</h2>")
+    return html[start:html.index("</section>", start)]
+
+
+AVERAGE = {"ru": "Средний балл", "uk": "Середній бал", "crh": "Орта къыймет"}
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "crh"])
+def test_a_subject_without_marks_has_no_average_line(app, auth, client, ids, lang):
+    html = marks_page(app, auth, client, ids, lang)
+    assert AVERAGE[lang] not in html and "Прогноз" not in html and "—" not in html
+
+
+def test_only_the_subject_with_marks_shows_its_average(app, auth, client, ids):
+    with app.app_context():
+        kind = db.session.scalar(select(WorkKind).where(WorkKind.code == "test"))
+        lesson = db.session.get(Lesson, ids["lesson"])
+        db.session.add(Mark(lesson_id=lesson.id, student_id=ids["emil"], slot=1, scale="five", code="4",
+                            work_kind_id=kind.id, weight=kind.weight, author_id=ids["users"]["teacher"],
+                            created_at=dt.datetime(2026, 11, 24, 9), updated_at=dt.datetime(2026, 11, 24, 9)))
+        db.session.commit()
+    html = marks_page(app, auth, client, ids)
+    assert "Средний балл: <b>4,00</b> · Прогноз: <b>4</b>" in subject_card(html, "Математика")
+    rus = subject_card(html, "Русский язык")
+    assert "Отметок пока нет." in rus and "Средний балл" not in rus
+
+
+def test_a_period_mark_without_current_marks_is_shown_without_a_leading_separator(app, auth, client, ids):
+    with app.app_context():
+        db.session.add(PeriodMark(student_id=ids["emil"], course_id=ids["rus5"], kind="period", period_id=ids["q2"],
+                                  scale="five", code="5", set_by=ids["users"]["teacher2"],
+                                  set_at=dt.datetime(2026, 11, 24, 12)))
+        db.session.commit()
+    rus = subject_card(marks_page(app, auth, client, ids), "Русский язык")
+    assert "<p>Отметка за период: <b>5</b></p>" in rus and "Средний балл" not in rus
