@@ -140,3 +140,48 @@ def test_a_period_mark_without_current_marks_is_shown_without_a_leading_separato
         db.session.commit()
     rus = subject_card(marks_page(app, auth, client, ids), "Русский язык")
     assert "<p>Отметка за период: <b>5</b></p>" in rus and "Средний балл" not in rus
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+
+
+def _contrast(fg: str, bg: str) -> float:
+    def lum(rgb):
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    a, b = sorted((lum(_rgb(fg)), lum(_rgb(bg))), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+STYLE = """(sel) => { const e = document.querySelector(sel), s = getComputedStyle(e);
+  return {color: s.color, background: s.backgroundColor, weight: s.fontWeight, style: s.fontStyle}; }"""
+
+
+@pytest.mark.browser
+def test_a_change_note_and_a_cancelled_lesson_look_unlike_the_homework_labels(app, live_server, browser, ids):
+    """p.note (a substitution, a move, an extra lesson) had the colour and weight of the "Homework:" label, and a
+    cancelled lesson was only its struck-through subject."""
+    with app.app_context():
+        lesson = db.session.get(Lesson, ids["lesson"])
+        lesson.homework, lesson.substitute_id = "№ 1", ids["users"]["teacher2"]
+        factory.lesson_at(ids["math5"], dt.date(2026, 11, 25), 1, state="cancelled", homework="№ 2")
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "parent")
+    page.fill("#password", "secret-pass")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/diary/{ids['emil']}")
+    note, label = page.evaluate(STYLE, "li:not(.cx) p.note"), page.evaluate(STYLE, "li:not(.cx) p.hw span")
+    assert (note["color"], note["background"], note["weight"]) != (label["color"], label["background"],
+                                                                    label["weight"])
+    assert note["background"] != "rgba(0, 0, 0, 0)" and _contrast(note["color"], note["background"]) >= 4.5
+    cancelled = page.evaluate(STYLE, "li.cx")
+    assert cancelled["style"] == "italic" and _contrast(cancelled["color"], "rgb(255, 255, 255)") >= 4.5
+    cancelled_note = page.evaluate(STYLE, "li.cx p.note")
+    assert cancelled_note["background"] != note["background"]
+    assert _contrast(cancelled_note["color"], cancelled_note["background"]) >= 4.5
+    context.close()
