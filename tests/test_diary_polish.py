@@ -185,3 +185,38 @@ def test_a_change_note_and_a_cancelled_lesson_look_unlike_the_homework_labels(ap
     assert cancelled_note["background"] != note["background"]
     assert _contrast(cancelled_note["color"], cancelled_note["background"]) >= 4.5
     context.close()
+
+
+LAYOUT = """() => {
+  const top = s => document.querySelector(s).getBoundingClientRect();
+  return {header: top("header.top").height, tabs: top("nav.tabs").height, day: top("section.day").top,
+          width: document.documentElement.scrollWidth,
+          tabsShown: [...document.querySelectorAll("nav.tabs a, header.top nav a, header.top nav button")]
+            .every(a => getComputedStyle(a).display !== "none" && getComputedStyle(a).visibility !== "hidden")};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ru", "uk", "crh"])
+def test_the_week_on_a_phone_starts_in_the_upper_half_of_the_screen(app, live_server, browser, ids, lang):
+    """The brand had a row of its own, the menu two and the diary's tabs three (ru, uk): the first lesson started
+    near the bottom of a 360 × 640 screen. The menu and the tabs now scroll sideways, every link still there and
+    reachable without JavaScript."""
+    set_language(app, "parent", lang)
+    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "parent")
+    page.fill("#password", "secret-pass")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/diary/{ids['emil']}")
+    layout = page.evaluate(LAYOUT)
+    assert layout["day"] < 320, layout  # the first day's card (the test school has no lessons on Monday)
+    assert layout["header"] < 50 and layout["tabs"] < 50 and layout["width"] <= 360, layout
+    assert layout["tabsShown"]
+    page.tap("nav.tabs a[href$='/settings']")  # the last tab, off screen until the row is scrolled
+    page.wait_for_url(f"{live_server}/diary/settings")
+    page.tap("header.top nav button[type=submit]")  # the menu's last item, "log out"
+    page.wait_for_url(f"{live_server}/login*")
+    context.close()
