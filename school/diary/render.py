@@ -43,7 +43,8 @@ def day_lessons(lessons, L: str, kinds: dict) -> Markup:
                        "</p>")
         moved = i.moved_from
         if moved:
-            text = _("Moved from %(date)s, lesson %(number)d.") % {"date": date_text(moved[0], "short"),
+            # An explicit pattern: the locales' "short" has a two-digit year in uk (17.11.26), a full one in ru and crh.
+            text = _("Moved from %(date)s, lesson %(number)d.") % {"date": date_text(moved[0], "dd.MM.y"),
                                                                    "number": moved[1]}
             out.append(f'<p class="note">{text}</p>')
         if i.extra:
