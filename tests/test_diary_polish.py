@@ -17,6 +17,17 @@ MOVED = {"ru": "Перенесён с 23.11.2026, 5-й урок.", "uk": "Пер
          "crh": "23.11.2026, 5-нджи дерстен кочюрильди."}
 
 
+def _parent_on_a_phone(browser, live_server):
+    """The parent logged in on a 360 × 640 phone with JavaScript off: (context, page)."""
+    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "parent")
+    page.fill("#password", "secret-pass")
+    page.click("button[type=submit]")
+    return context, page
+
+
 @pytest.mark.parametrize("lang", ["ru", "uk", "crh"])
 def test_the_move_note_gives_the_full_year_in_every_language(app, auth, client, ids, lang):
     """uk's "short" date format has a two-digit year (23.11.26): the note uses dd.MM.y like the other diary dates."""
@@ -87,12 +98,7 @@ def test_attendance_rows_are_capitalised_like_the_weeks_day_headings(app, auth, 
 def test_attendance_rows_start_with_a_capital_in_the_browser(app, live_server, browser, ids, lang, row):
     mark_attendance(app, ids, "absent")
     set_language(app, "parent", lang)
-    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "parent")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
+    context, page = _parent_on_a_phone(browser, live_server)
     page.goto(f"{live_server}/diary/{ids['emil']}/attendance")
     assert page.locator(".absences li").first.inner_text().startswith(row)
     context.close()
@@ -168,12 +174,7 @@ def test_a_change_note_and_a_cancelled_lesson_look_unlike_the_homework_labels(ap
         lesson.homework, lesson.substitute_id = "№ 1", ids["users"]["teacher2"]
         factory.lesson_at(ids["math5"], dt.date(2026, 11, 25), 1, state="cancelled", homework="№ 2")
         db.session.commit()
-    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "parent")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
+    context, page = _parent_on_a_phone(browser, live_server)
     page.goto(f"{live_server}/diary/{ids['emil']}")
     note, label = page.evaluate(STYLE, "li:not(.cx) p.note"), page.evaluate(STYLE, "li:not(.cx) p.hw span")
     assert (note["color"], note["background"], note["weight"]) != (label["color"], label["background"],

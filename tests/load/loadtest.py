@@ -238,6 +238,15 @@ TODAY_HEAD = re.compile(r'<th id="h(\d+)" scope="col" class="today')
 HEAD = re.compile(r'<th id="h(\d+)"')
 
 
+def keep_cookie(cookies: dict[str, str], header: str) -> None:
+    """A Set-Cookie header applied to a device's cookies, as a browser keeps them (an expired one is dropped)."""
+    k, _sep, v = header.split(";", 1)[0].partition("=")
+    if "expires=thu, 01 jan 1970" in header.lower() or not v:
+        cookies.pop(k.strip(), None)
+    else:
+        cookies[k.strip()] = v
+
+
 class Browser:
     """One device: a keep-alive connection and the session cookie, as a browser holds them."""
 
@@ -266,12 +275,7 @@ class Browser:
             raise
         for name, value in r.getheaders():
             if name.lower() == "set-cookie":
-                pair = value.split(";", 1)[0]
-                k, _sep, v = pair.partition("=")
-                if "expires=thu, 01 jan 1970" in value.lower() or not v:
-                    self.cookies.pop(k.strip(), None)
-                else:
-                    self.cookies[k.strip()] = v
+                keep_cookie(self.cookies, value)
         if r.getheader("Connection", "").lower() == "close":
             self.conn.close()
             self.conn = None
@@ -397,7 +401,7 @@ class Wire:
                     elif name == "connection":
                         close = value.strip().lower() == "close"
                     elif name == "set-cookie":
-                        self._cookie(value.strip())
+                        keep_cookie(self.cookies, value.strip())
                 if length is None:  # every answer of the app and of gunicorn itself has a length
                     raise ValueError("an answer without Content-Length")
                 data = await self.reader.readexactly(length)
@@ -407,14 +411,6 @@ class Wire:
         if close:
             self.close()
         return status, data.decode()
-
-    def _cookie(self, header: str) -> None:
-        pair = header.split(";", 1)[0]
-        k, _sep, v = pair.partition("=")
-        if "expires=thu, 01 jan 1970" in header.lower() or not v:
-            self.cookies.pop(k.strip(), None)
-        else:
-            self.cookies[k.strip()] = v
 
     def close(self) -> None:
         if self.writer is not None:
