@@ -129,7 +129,7 @@ def _head(les, kinds: dict, today, tr, lang: str, url: str, oob: bool = False) -
         title.append(tr.ugettext("substituted by %(name)s") % {"name": les.substitute.person.short_name})
     if les.moved_from_day:
         title.append(tr.ugettext("moved from %(date)s, lesson %(number)d")
-                     % {"date": date_text(les.moved_from_day, "short"), "number": les.moved_from_number})
+                     % {"date": date_text(les.moved_from_day, "dd.MM.y"), "number": les.moved_from_number})
     if les.extra:
         title.append(tr.ugettext("extra lesson"))
     classes = ("today" if les.day == today else "") + (" cx" if les.state == "cancelled" else "") + (

@@ -41,6 +41,18 @@ def test_the_move_note_gives_the_full_year_in_every_language(app, auth, client, 
     assert MOVED[lang] in html
 
 
+def test_the_grid_heads_move_note_gives_the_full_year_in_ukrainian(app, auth, client, ids):
+    """The same note in the teacher's grid (a column head's title): uk's "short" format would give 23.11.26."""
+    with app.app_context():
+        lesson = db.session.get(Lesson, ids["lesson"])
+        lesson.moved_from_day, lesson.moved_from_number = dt.date(2026, 11, 23), 5
+        db.session.commit()
+    set_language(app, "teacher", "uk")
+    auth.login("teacher")
+    html = client.get(f"/journal/courses/{ids['math5']}").get_data(as_text=True)
+    assert "23.11.2026" in html and "23.11.26," not in html
+
+
 def mark_attendance(app, ids, code: str, day: dt.date = dt.date(2026, 11, 24)) -> None:
     with app.app_context():
         lesson = factory.lesson_at(ids["math5"], day, 1)
