@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
@@ -69,8 +69,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        try:  # one query per request for the login and its roles, stored and derived
-            row = db.session.execute(access.login_statement(), {"id": int(user_id), "today": clock.today()}
+        # One query per request for the login and its roles, stored and derived, and for a page (a GET that is
+        # not one of htmx's partial updates) the navigation's unread number too.
+        page = request.method == "GET" and "HX-Request" not in request.headers
+        try:
+            row = db.session.execute(access.login_statement(page), {"id": int(user_id), "today": clock.today()}
                                      ).unique().one_or_none()
         except ValueError:
             return None
@@ -81,6 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not sessions.still_valid(user):
             return None
         access.remember_roles(user, row.leads, row.guards, row.learns)
+        if page:
+            from school.messages.service import remember_unread
+            remember_unread(user.id, row.unread)
         return user
 
     from school.admin import bp as admin_bp

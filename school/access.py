@@ -54,18 +54,24 @@ def public(view):
 
 
 @cache
-def login_statement():
+def login_statement(with_unread: bool = False):
     """The user loader's one query a request: the login, its staff roles and whether it holds the roles derived
-    from relations (a class teacher this year, a guardian, a student). Parameters: id, today."""
+    from relations (a class teacher this year, a guardian, a student). Parameters: id, today.
+
+    with_unread: also `unread`, the number of messages of the user's threads they have not opened, which every
+    page's navigation shows: read here for a page, it costs no statement of its own."""
+    from school.messages.service import unread_of
     from school.models import AcademicYear, Guardianship, SchoolClass, Student, User
 
     today = bindparam("today", type_=Date)
     this_year = select(AcademicYear.id).where(AcademicYear.first_day <= today, AcademicYear.last_day >= today)
+    unread = [unread_of(User).scalar_subquery().label("unread")] if with_unread else []
     return (select(User,
                    exists().where(SchoolClass.class_teacher_id == User.id,
                                   SchoolClass.year_id == this_year.scalar_subquery()).label("leads"),
                    exists().where(Guardianship.guardian_id == User.person_id).label("guards"),
-                   exists().where(Student.person_id == User.person_id).label("learns"))
+                   exists().where(Student.person_id == User.person_id).label("learns"),
+                   *unread)
             .options(joinedload(User.roles)).where(User.id == bindparam("id")))
 
 

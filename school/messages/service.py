@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import SimpleNamespace
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
@@ -208,6 +208,7 @@ def mark_read(user: User, thread: MessageThread) -> None:
         db.session.add(MessageRead(message_id=message_id, user_id=user.id, read_at=now))
     if unread:
         db.session.commit()
+        g.pop("_unread", None)  # the page shows the number after this reading
 
 
 def audit_read(user: User, thread: MessageThread, reason: str) -> None:
@@ -221,26 +222,41 @@ def audit_read(user: User, thread: MessageThread, reason: str) -> None:
 
 
 def _visible(user: User):
-    """SQL: the threads the user takes part in."""
+    """SQL: the threads the user takes part in. user: a User, or anything with `id` and `person_id` (bound
+    parameters, or the User table's columns: the subqueries then refer to the enclosing query's row)."""
     mine = [MessageThread.teacher_id == user.id,
             MessageThread.student_id.in_(select(Guardianship.student_id).where(
-                Guardianship.guardian_id == user.person_id))]
+                Guardianship.guardian_id == user.person_id).correlate_except(Guardianship))]
     mine.append(and_(MessageThread.include_student.is_(True), MessageThread.student_id.in_(
-        select(Student.id).where(Student.person_id == user.person_id))))
+        select(Student.id).where(Student.person_id == user.person_id).correlate_except(Student))))
     return or_(*mine)
+
+
+def unread_of(user):
+    """SQL: the number of messages of the user's threads they have not opened. user: anything with `id` and
+    `person_id`, bound parameters or the User table's own columns (a subquery of the login's statement)."""
+    return (select(func.count(Message.id)).join(MessageThread, MessageThread.id == Message.thread_id)
+            .where(_visible(user), ~exists().where(MessageRead.message_id == Message.id,
+                                                   MessageRead.user_id == user.id).correlate_except(MessageRead)))
 
 
 @cache
 def _unread_statement():
     """unread_count's query, built once: every page of a family or a teacher shows the number."""
-    user = SimpleNamespace(id=bindparam("user_id"), person_id=bindparam("person_id"))
-    return (select(func.count(Message.id)).join(MessageThread, MessageThread.id == Message.thread_id)
-            .where(_visible(user), ~exists().where(MessageRead.message_id == Message.id,
-                                                   MessageRead.user_id == user.id)))
+    return unread_of(SimpleNamespace(id=bindparam("user_id"), person_id=bindparam("person_id")))
+
+
+def remember_unread(user_id: int, count: int) -> None:
+    """The request's user's unread number as the user loader read it with the login (access.login_statement)."""
+    g._unread = (user_id, count)
 
 
 def unread_count(user: User) -> int:
-    """Messages of the user's threads they have not opened (the navigation's number)."""
+    """Messages of the user's threads they have not opened (the navigation's number): the one the login read
+    for this request when it did and nothing has been read since, else its own query."""
+    known = g.get("_unread")
+    if known is not None and known[0] == user.id:
+        return known[1]
     return db.session.scalar(_unread_statement(), {"user_id": user.id, "person_id": user.person_id}) or 0
 
 
