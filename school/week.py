@@ -9,7 +9,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from flask import g
-from sqlalchemy import Date, Row, bindparam, select
+from sqlalchemy import Date, Row, bindparam, exists, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from school import queries
@@ -20,7 +20,7 @@ from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Les
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
 from school.register.grid import GRID_ATTENDANCE, GRID_MARK, GridAttendance, GridMark, row_stats
-from school.register.roster import covers, overlapping
+from school.register.roster import covers, enrolled_on, overlapping
 
 
 @dataclass
@@ -99,6 +99,13 @@ def _statements() -> SimpleNamespace:
         last_before=select(Lesson).where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
         memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
         class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
+        # The class's courses a student takes on a day: whole-class ones and those of their subgroups then.
+        student_courses=select(Course).where(
+            Course.class_id == bindparam("class_id"),
+            or_(Course.subgroup_id.is_(None),
+                exists().where(SubgroupMember.subgroup_id == Course.subgroup_id,
+                               SubgroupMember.student_id == bindparam("student_id"),
+                               enrolled_on(bindparam("day", type_=Date), SubgroupMember)))),
         period_marks=select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)
         .join(Lesson, Lesson.id == Mark.lesson_id)
         .where(Mark.student_id == bindparam("student_id"), Lesson.course_id.in_(course_ids), Lesson.day >= first,
@@ -264,10 +271,10 @@ def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
 
 
 def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
-    """The courses of the class that the student takes on that day, by subject name in the reader's alphabet."""
-    memberships = memberships_of([student_id])[student_id]
-    courses = db.session.scalars(_statements().class_courses, {"class_id": school_class.id}).all()
-    return by_subject(student_courses(student_id, school_class.id, day, courses, memberships))
+    """The courses of the class that the student takes on that day (student_courses, in one statement), by
+    subject name in the reader's alphabet."""
+    return by_subject(db.session.scalars(_statements().student_courses, {
+        "class_id": school_class.id, "student_id": student_id, "day": day}).all())
 
 
 def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:

@@ -297,6 +297,39 @@ def test_usual_subgroup_names_show_in_the_readers_language(app, auth, client, id
         assert "1 группа" not in html
 
 
+@pytest.mark.parametrize("membership, shown", [
+    (None, False),
+    ((dt.date(2026, 9, 1), None), True),
+    ((dt.date(2026, 9, 1), TODAY), True),
+    ((dt.date(2026, 9, 1), TODAY - dt.timedelta(days=1)), False),
+    ((TODAY + dt.timedelta(days=1), None), False)])
+def test_a_subgroups_course_is_on_the_students_pages_while_they_are_in_it(app, auth, client, ids, membership, shown):
+    """The marks and class pages list the class's whole-class courses and those of the subgroups the student is
+    in today, read in one statement with the courses (no statement of their own for the memberships)."""
+    from school.models import Course, SubgroupMember
+    course_id = add_subgroup_course(app, ids, "1 группа")
+    if membership is not None:
+        with app.app_context():
+            db.session.add(SubgroupMember(subgroup_id=db.session.get(Course, course_id).subgroup_id,
+                                          student_id=ids["emil"], from_day=membership[0], to_day=membership[1]))
+            db.session.commit()
+    set_language(app, "student", "ru")
+    auth.login("student")
+    for page in ("marks", "class"):
+        seen: list[str] = []
+        listener = lambda _conn, _cursor, statement, *_rest: seen.append(statement)  # noqa: E731
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                html = client.get(f"/diary/{ids['emil']}/{page}").get_data(as_text=True)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+        html = html[html.index("<main"):]
+        assert ("Английский язык" in html) is shown, page
+        assert "Математика" in html
+        assert not [s for s in seen if s.lstrip().startswith("SELECT subgroup_members")], page
+
+
 def test_other_subgroup_names_show_as_typed(app, auth, client, ids):
     from school.i18n import subgroup_label
 
