@@ -13,7 +13,7 @@ from functools import cache
 from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import Date, bindparam, exists, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from school import MAX_ID
 from school.extensions import db
@@ -54,25 +54,27 @@ def public(view):
 
 
 @cache
-def login_statement(with_unread: bool = False):
+def login_statement(page: bool = False):
     """The user loader's one query a request: the login, its staff roles and whether it holds the roles derived
     from relations (a class teacher this year, a guardian, a student). Parameters: id, today.
 
-    with_unread: also `unread`, the number of messages of the user's threads they have not opened, which every
-    page's navigation shows: read here for a page, it costs no statement of its own."""
+    page: the request shows a page, whose navigation has the user's name and `unread`, the number of messages of
+    the user's threads they have not opened: both read here, at no statement of their own. A save or a partial
+    update reads neither (the name, should one ask for it, is read then)."""
     from school.messages.service import unread_of
     from school.models import AcademicYear, Guardianship, SchoolClass, Student, User
 
     today = bindparam("today", type_=Date)
     this_year = select(AcademicYear.id).where(AcademicYear.first_day <= today, AcademicYear.last_day >= today)
-    unread = [unread_of(User).scalar_subquery().label("unread")] if with_unread else []
+    for_page = [unread_of(User).scalar_subquery().label("unread")] if page else []
     return (select(User,
                    exists().where(SchoolClass.class_teacher_id == User.id,
                                   SchoolClass.year_id == this_year.scalar_subquery()).label("leads"),
                    exists().where(Guardianship.guardian_id == User.person_id).label("guards"),
                    exists().where(Student.person_id == User.person_id).label("learns"),
-                   *unread)
-            .options(joinedload(User.roles)).where(User.id == bindparam("id")))
+                   *for_page)
+            .options(joinedload(User.roles), *([] if page else [lazyload(User.person)]))
+            .where(User.id == bindparam("id")))
 
 
 def remember_roles(user, leads: bool, guards: bool, learns: bool) -> None:

@@ -249,7 +249,8 @@ def _statements_of(app, send) -> list[str]:
 
 def test_a_pages_unread_number_is_read_with_the_login_and_after_reading_a_thread(app, client, auth, ids):
     """A page reads the navigation's number in the login's statement (no statement of its own); a thread
-    opened in that request shows the number after its reading; a partial update (htmx) and a save read none."""
+    opened in that request shows the number after its reading; a save (htmx) reads neither it nor the user's
+    name."""
     auth.login("parent")
     assert write(auth, ids["emil"], ids["users"]["teacher"], body="Первое").status_code == 303
     assert write(auth, ids["emil"], ids["users"]["teacher"], topic="Второе", body="Второе").status_code == 303
@@ -271,4 +272,5 @@ def test_a_pages_unread_number_is_read_with_the_login_and_after_reading_a_thread
     seen, saved = _statements_of(app, lambda: client.post(cell_url(ids["lesson"], ids["emil"]), data=data, headers=HX))
     assert saved.status_code == 200 and seen[0].startswith("SELECT users.id"), seen
     assert not any("message_reads" in s for s in seen), seen
+    assert "persons" not in seen[0], seen[0]  # nor the user's name: a save does not show it
     assert unread_in_nav(client.get("/").get_data(as_text=True)) == 1
