@@ -463,6 +463,20 @@ def test_todo_lists_what_is_owed_oldest_first(app, client, auth, ids, school, no
     assert 'id="todo"' in home and "todo-link" not in home
 
 
+@pytest.mark.parametrize("language, subject", [("ru", "Математика"), ("crh", "Риязиет")])
+def test_todo_names_the_subjects_in_the_teachers_language(app, client, auth, ids, school, noon, language, subject):
+    from school.models import User
+    with app.app_context():
+        db.session.get(User, ids["users"]["teacher"]).language = language
+        db.session.commit()
+    auth.login("teacher")
+    home = client.get("/").get_data(as_text=True)
+    todo = home[home.index('id="todo"'):]
+    todo = todo[:todo.index("</section>")]
+    # Both of the teacher's owed lessons (mathematics, 5-А) and the absences of their class name the subject.
+    assert todo.count(f"5-А · {subject}:") == 2 and f" · {subject}</a>" in todo, todo
+
+
 def test_todo_not_for_families_nor_the_administration(client, auth):
     for login in ("parent", "student", "director", "secretary"):
         auth.login(login)
