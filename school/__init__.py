@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                         nav, request_limits, security, templating, transactions)  # (metadata, listeners)
     from school.auth import sessions
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
+    from school.htmx import wants_partial
 
     catalogs.compile_catalogs()
     db.init_app(app)
@@ -69,9 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # One query per request for the login and its roles, stored and derived, and for a page (a GET that is
-        # not one of htmx's partial updates) the navigation's unread number too.
-        page = request.method == "GET" and "HX-Request" not in request.headers
+        # One query per request for the login and its roles, stored and derived, and for a page (a GET answered
+        # with a whole page, as htmx.render decides) the navigation's unread number and the user's name too.
+        page = request.method == "GET" and not wants_partial()
         try:
             row = db.session.execute(access.login_statement(page), {"id": int(user_id), "today": clock.today()}
                                      ).unique().one_or_none()
