@@ -113,6 +113,20 @@ def ctx(app):
         yield
 
 
+def statements_during(app, send):
+    """The SQL statements the app's engine ran while send() ran (a request), and what send() returned."""
+    from sqlalchemy import event
+    seen: list[str] = []
+    listener = lambda _conn, _cursor, statement, *_rest: seen.append(statement)  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            result = send()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    return seen, result
+
+
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 

@@ -13,6 +13,7 @@ from school.extensions import db
 from school.models import DiaryView, Lesson, TimetableSlot, User
 from school.register import timetable
 from tests import factory
+from tests.conftest import statements_during
 from tests.factory import TODAY
 
 
@@ -316,14 +317,8 @@ def test_a_subgroups_course_is_on_the_students_pages_while_they_are_in_it(app, a
     set_language(app, "student", "ru")
     auth.login("student")
     for page in ("marks", "class"):
-        seen: list[str] = []
-        listener = lambda _conn, _cursor, statement, *_rest: seen.append(statement)  # noqa: E731
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                html = client.get(f"/diary/{ids['emil']}/{page}").get_data(as_text=True)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        seen, response = statements_during(app, lambda: client.get(f"/diary/{ids['emil']}/{page}"))
+        html = response.get_data(as_text=True)
         html = html[html.index("<main"):]
         assert ("Английский язык" in html) is shown, page
         assert "Математика" in html

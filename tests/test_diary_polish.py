@@ -17,9 +17,10 @@ MOVED = {"ru": "Перенесён с 23.11.2026, 5-й урок.", "uk": "Пер
          "crh": "23.11.2026, 5-нджи дерстен кочюрильди."}
 
 
-def _parent_on_a_phone(browser, live_server):
-    """The parent logged in on a 360 × 640 phone with JavaScript off: (context, page)."""
-    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
+def _parent_on_a_phone(browser, live_server, **device):
+    """The parent logged in on a 360 × 640 phone with JavaScript off (device: more of the context's options):
+    (context, page)."""
+    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False, **device)
     page = context.new_page()
     page.goto(f"{live_server}/login")
     page.fill("#username", "parent")
@@ -216,13 +217,7 @@ def test_the_week_on_a_phone_starts_in_the_upper_half_of_the_screen(app, live_se
     near the bottom of a 360 × 640 screen. The menu and the tabs now scroll sideways, every link still there and
     reachable without JavaScript."""
     set_language(app, "parent", lang)
-    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False, is_mobile=True,
-                                  has_touch=True)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "parent")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
+    context, page = _parent_on_a_phone(browser, live_server, is_mobile=True, has_touch=True)
     page.goto(f"{live_server}/diary/{ids['emil']}")
     layout = page.evaluate(LAYOUT)
     assert layout["day"] < 320, layout  # the first day's card (the test school has no lessons on Monday)

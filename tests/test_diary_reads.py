@@ -4,25 +4,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
 
 from school.extensions import db
 from school.models import Attendance
 from tests import factory
+from tests.conftest import statements_during
 
 PAGES = ["/diary/{emil}", "/diary/{emil}?week=2026-W40", "/diary/{emil}/marks", "/diary/{emil}/attendance",
          "/diary/{emil}/class", "/diary/{lenur}/marks", "/diary/settings"]
 
 
 def statements_of(app, client, url: str) -> list[str]:
-    seen: list[str] = []
-    listener = lambda _conn, _cursor, statement, *_rest: seen.append(statement)  # noqa: E731
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    seen, response = statements_during(app, lambda: client.get(url))
+    assert response.status_code == 200
     return seen
 
 

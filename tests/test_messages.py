@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from school.extensions import db
 from school.models import AuditEvent, Message, MessageRead, MessageThread, OutboxMessage, School, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, statements_during
 
 
 def write(auth, student_id, teacher_id=None, topic="Контрольная", body="Здравствуйте!", **extra):
@@ -234,19 +234,6 @@ def test_the_inbox_is_small(app, client, auth, ids):
     assert len(client.get(f"/messages/{first.id}").data) < 15_000
 
 
-def _statements_of(app, send) -> list[str]:
-    from sqlalchemy import event
-    seen: list[str] = []
-    listener = lambda _conn, _cursor, statement, *_rest: seen.append(" ".join(statement.split()))  # noqa: E731
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            response = send()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-    return seen, response
-
-
 def test_a_pages_unread_number_is_read_with_the_login_and_after_reading_a_thread(app, client, auth, ids):
     """A page reads the navigation's number in the login's statement (no statement of its own); a thread
     opened in that request shows the number after its reading; a save (htmx) reads neither it nor the user's
@@ -258,18 +245,18 @@ def test_a_pages_unread_number_is_read_with_the_login_and_after_reading_a_thread
     auth.logout()
 
     auth.login("teacher")
-    seen, page = _statements_of(app, lambda: client.get("/"))
+    seen, page = statements_during(app, lambda: client.get("/"))
     assert unread_in_nav(page.get_data(as_text=True)) == 2
     counting = [s for s in seen if "message_reads" in s]
     assert len(counting) == 1 and counting[0].startswith("SELECT users.id"), counting
     # Opening the first thread reads its message: that page's own number is one.
-    seen, page = _statements_of(app, lambda: client.get(f"/messages/{first.id}"))
+    seen, page = statements_during(app, lambda: client.get(f"/messages/{first.id}"))
     assert "Первое" in page.get_data(as_text=True) and unread_in_nav(page.get_data(as_text=True)) == 1
     # A save of a grid cell (htmx) reads the login without the number.
     from tests.test_journal import HX, cell_url, current_version
     data = {"action": "5", "version": current_version(app, ids["lesson"], ids["emil"]),
             "csrf_token": csrf_token(client, "/profile")}
-    seen, saved = _statements_of(app, lambda: client.post(cell_url(ids["lesson"], ids["emil"]), data=data, headers=HX))
+    seen, saved = statements_during(app, lambda: client.post(cell_url(ids["lesson"], ids["emil"]), data=data, headers=HX))
     assert saved.status_code == 200 and seen[0].startswith("SELECT users.id"), seen
     assert not any("message_reads" in s for s in seen), seen
     assert "persons" not in seen[0], seen[0]  # nor the user's name: a save does not show it
