@@ -47,3 +47,20 @@ def test_the_attendance_page_reads_as_much_for_many_absences_as_for_none(app, au
     html = client.get(url).get_data(as_text=True)
     assert html.count("<li>") >= 3  # the three rows are shown…
     assert len(statements_of(app, client, url)) == before  # …without a read per row or per subject
+
+
+def test_a_familys_children_are_looked_up_not_searched_for_among_all_students(app):
+    """The diary's first statement, on every family page: the person's own student record and their children.
+    Written with EXISTS inside the OR, it made SQLite test every student of the school (a scan that grows with
+    the school); with the children as an IN list both sides are index lookups."""
+    from school.access import _family_statement
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's plan; PostgreSQL plans by the table's size")
+        compiled = _family_statement().compile(db.engine)
+        plan = db.session.connection().exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(1 for _ in compiled.positiontup)).all()
+    details = [row[-1] for row in plan]
+    assert not any(d.startswith("SCAN students") for d in details), details
+    assert any("students" in d and d.startswith("SEARCH") for d in details), details
