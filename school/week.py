@@ -31,8 +31,8 @@ class LessonItem:
     bell: BellTime | None
     marks: list[GridMark] = field(default_factory=list)
     attendance: GridAttendance | None = None
-    # The course's previous lesson when it set homework: what is due for this one.
-    homework_due: Lesson | None = None
+    # The homework set at the course's previous lesson: what is due for this one.
+    homework_due: str | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -96,7 +96,9 @@ def _statements() -> SimpleNamespace:
         .where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
         holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
                                        Holiday.first_day <= last, Holiday.last_day >= first),
-        last_before=select(Lesson).where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
+        # (course_id, homework) of those lessons: plain rows, only their homework is shown.
+        last_before=select(Lesson.course_id, Lesson.homework)
+        .where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
         memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
         class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
         # The class's courses a student takes on a day: whole-class ones and those of their subgroups then.
@@ -146,7 +148,7 @@ class _Classes:
     by_day: dict[dt.date, list[Lesson]]
     holidays: list[Holiday]
     bells: dict[int, BellTime]
-    before: dict[int, Lesson]    # per course, its last lesson held before the first day
+    before: dict[int, str | None]    # per course, the homework of its last lesson before the first day
 
 
 def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date) -> _Classes:
@@ -166,17 +168,17 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
             list(courses.values()), by_day,
             db.session.scalars(q.holidays, {"year_ids": year_ids, "first": first, "last": last}).all(),
             queries.bells(),
-            _last_lessons_before(class_ids, first))
+            _homework_before(class_ids, first))
     return memo[key]
 
 
-def _last_lessons_before(class_ids: list[int], first: dt.date) -> dict[int, Lesson]:
-    """Each course of the classes: its last lesson before the first day that was not cancelled (one query)."""
-    return {les.course_id: les for les in db.session.scalars(
-        _statements().last_before, {"class_ids": class_ids, "first": first})}
+def _homework_before(class_ids: list[int], first: dt.date) -> dict[int, str | None]:
+    """Each course of the classes: the homework of its last lesson before the first day that was not cancelled
+    (one query)."""
+    return dict(queries.plain(_statements().last_before, {"class_ids": class_ids, "first": first}).all())
 
 
-def _homework_due(out: list[Day], before: dict[int, Lesson]) -> None:
+def _homework_due(out: list[Day], before: dict[int, str | None]) -> None:
     """Fill homework_due: walking the days in order, each lesson gets the homework of its course's previous
     lesson. A cancelled lesson passes it on to the next one; a lesson not yet recorded sets none."""
     previous = dict(before)
@@ -184,10 +186,8 @@ def _homework_due(out: list[Day], before: dict[int, Lesson]) -> None:
         for item in d.lessons:
             if item.cancelled:
                 continue
-            last = previous.get(item.course.id)
-            if last is not None and last.homework:
-                item.homework_due = last
-            previous[item.course.id] = item.lesson
+            item.homework_due = previous.get(item.course.id) or None
+            previous[item.course.id] = item.lesson.homework if item.lesson is not None else None
 
 
 def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment] | None = None) -> list[Day]:
@@ -253,9 +253,9 @@ def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, las
     attendance: dict[int, dict[int, GridAttendance]] = {sid: {} for sid in memberships}
     if lesson_ids:
         params = {"lesson_ids": lesson_ids, "student_ids": ids}
-        for m in map(GridMark._make, db.session.execute(q.marks, params)):
+        for m in map(GridMark._make, queries.plain(q.marks, params).all()):
             marks[m.student_id].setdefault(m.lesson_id, []).append(m)
-        for a in map(GridAttendance._make, db.session.execute(q.attendance, params)):
+        for a in map(GridAttendance._make, queries.plain(q.attendance, params).all()):
             attendance[a.student_id][a.lesson_id] = a
     return {sid: _student_days(sid, first, last, enrolments[sid], shared, rows, marks[sid], attendance[sid])
             for sid, rows in memberships.items()}
@@ -289,7 +289,7 @@ def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[S
 def marks_in_period(student_id: int, courses: list[Course], period: Period) -> list[Row]:
     """The student's marks in the courses' lessons of the period, by day: rows of the mark's code, weight,
     work kind and comment with the lesson's day and course_id (plain rows: nothing here is written)."""
-    return db.session.execute(_statements().period_marks, {
+    return queries.plain(_statements().period_marks, {
         "student_id": student_id, "course_ids": [c.id for c in courses] or [0], "first": period.first_day,
         "last": period.last_day}).all()
 

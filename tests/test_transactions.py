@@ -90,3 +90,19 @@ def test_a_save_reads_its_answer_before_its_commit_and_opens_no_second_transacti
                     headers={**HX, "X-CSRFToken": token})
     assert r.status_code == 200
     assert ends == ["commit"]
+
+
+def test_a_plain_read_sees_what_the_session_holds_unflushed_as_the_sessions_own_read_would(app):
+    """queries.plain runs column reads on the session's connection, past the ORM's execution path: it flushes
+    pending objects first, as the session's autoflush does, and does not when autoflush is off."""
+    from school.queries import plain
+
+    count = select(func.count(Subject.id)).where(Subject.short.like("plain%"))
+    with app.app_context():
+        db.session.add(Subject(short="plain1", name_ru="Тест", name_uk="Тест", name_crh="Тест"))
+        assert plain(count).scalar() == 1
+        with db.session.no_autoflush:
+            db.session.add(Subject(short="plain2", name_ru="Тест", name_uk="Тест", name_crh="Тест"))
+            assert plain(count).scalar() == 1
+        assert plain(count).scalar() == db.session.scalar(count) == 2
+        db.session.rollback()

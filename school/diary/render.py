@@ -50,7 +50,7 @@ def day_lessons(lessons, L: str, kinds: dict) -> Markup:
         if i.extra:
             out.append(f'<p class="note">{_("An extra lesson.") % {}}</p>')
         if i.homework_due:
-            out.append(f'<p class="hw due"><span>{due_label % {}}:</span> {escape(i.homework_due.homework)}</p>')
+            out.append(f'<p class="hw due"><span>{due_label % {}}:</span> {escape(i.homework_due)}</p>')
         if les and les.topic:
             out.append(f"<p>{escape(les.topic)}</p>")
         if les and les.homework:

@@ -21,7 +21,7 @@ from school.register import calendar, scales
 from school.register.attendance import tally
 from school.models import (Attendance, Course, DiaryView, Guardianship, Holiday, Lesson, PeriodMark, Student,
                            Person, Subject, TimetableSlot, User, WorkKind)
-from school.queries import current_year_id
+from school.queries import current_year_id, plain
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
 
@@ -128,7 +128,7 @@ def _week_page(student: Student, students: list[Student], status: int = 200):
     current = calendar.week_bounds(clock.today())[0]
     enrolments = _enrolments(student, (monday, sunday))
     days = week.days(student.id, monday, sunday, enrolments)
-    last_view, acknowledged = db.session.execute(_statements().visits, {
+    last_view, acknowledged = plain(_statements().visits, {
         "user_id": current_user.id, "student_id": student.id, "monday": monday}).one()
     now = clock.now()
     # The fact of acquaintance: one row a visit. A refused acknowledgement re-shows the week without counting it,
@@ -177,7 +177,7 @@ def marks(student_id: int):
         courses = [c for c in week.courses_of(student.id, ctx["klass"], today) if c.attested]
         marks = week.marks_in_period(student.id, courses, period)
         by_course = {a.course.id: a for a in week.subject_averages(courses, marks, min(period.last_day, today))}
-        period_marks = db.session.execute(_statements().period_marks, {
+        period_marks = plain(_statements().period_marks, {
             "student_id": student.id, "course_ids": [c.id for c in courses] or [0]}).all()
         for c in courses:
             subjects.append(dict(

@@ -14,7 +14,7 @@ from sqlalchemy import Date, and_, bindparam, select
 from school import clock, grading
 from school.extensions import db
 from school.models import Attendance, Course, Lesson, Mark, Period, PeriodMark, SchoolClass
-from school.queries import school_settings
+from school.queries import plain, school_settings
 from school.register import scales
 from school.register.roster import roster
 
@@ -87,21 +87,21 @@ def grid(course: Course, period: Period) -> dict:
     marks_by_student: dict[int, list] = {}
     if lessons:
         ids = {"lesson_ids": [les.id for les in lessons]}
-        for m in map(GridMark._make, db.session.execute(marks_of, ids)):
+        for m in map(GridMark._make, plain(marks_of, ids).all()):
             key = (m.lesson_id, m.student_id)
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = Cell()
             cell.marks.append(m)
             marks_by_student.setdefault(key[1], []).append(m)
-        for a in map(GridAttendance._make, db.session.execute(attendance_of, ids)):
+        for a in map(GridAttendance._make, plain(attendance_of, ids).all()):
             key = (a.lesson_id, a.student_id)
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = Cell()
             cell.attendance = a
-    period_marks = {pm.student_id: pm for pm in map(GridPeriodMark._make, db.session.execute(
-        period_marks_of, {"course_id": course.id, "period_id": period.id}))}
+    period_marks = {pm.student_id: pm for pm in map(GridPeriodMark._make, plain(
+        period_marks_of, {"course_id": course.id, "period_id": period.id}).all())}
     stats_for = stats_of(scales.scale_entries(), school_settings().round_up_from)
     stats = {s.student_id: stats_for(marks_by_student.get(s.student_id, ())) for s in students}
     return dict(lessons=lessons, students=students, cells=cells, stats=stats, period_marks=period_marks)
@@ -135,7 +135,7 @@ def stats_around(course: Course, day: dt.date, student_id: int) -> RowStats | No
     marks, has_period = _stats_statements()
     params = {"day": day, "year_id": course.year_id, "class_id": course.class_id, "course_id": course.id,
               "student_id": student_id}
-    rows = db.session.execute(marks, params).all()
-    if not rows and not db.session.execute(has_period, params).first():
+    rows = plain(marks, params).all()
+    if not rows and not plain(has_period, params).first():
         return None
     return row_stats(rows)

@@ -18,7 +18,7 @@ from school import access, clock
 from school.extensions import db
 from school.models import AcademicYear, Attendance, Course, Lesson, Mark, MarkChange, User
 from school.models.register import COMMENT_MAX
-from school.queries import school_settings
+from school.queries import plain, school_settings
 from school.register import calendar, rules, scales, versions
 from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
 from school.register.grid import RowStats, stats_around
@@ -84,7 +84,7 @@ _ATTENDANCE_END = _MARK_END + len(CELL_ATTENDANCE)
 
 def cell_of(lesson_id: int, student_id: int) -> Cell:
     """The cell's marks and attendance (and whether its year is closed) in one query, as the database holds them."""
-    rows = db.session.execute(_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
+    rows = plain(_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
     cell = Cell()
     for row in rows:
         if row[0] is not None:

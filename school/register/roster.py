@@ -8,7 +8,7 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, or_, select
 
-from school.extensions import db
+from school.queries import plain
 from school.models import Enrolment, Person, Student, SubgroupMember
 
 
@@ -77,7 +77,7 @@ def roster(class_id: int, subgroup_id: int | None, first: dt.date, last: dt.date
     stmt = _roster_statement(bool(subgroup_id), student_id is not None)
     params = dict(class_id=class_id, subgroup_id=subgroup_id, first=first, last=last, student_id=student_id)
     rows: dict[int, RosterRow] = {}
-    for r in db.session.execute(stmt, params):
+    for r in plain(stmt, params).all():
         start, end = r[3], r[4]
         if len(r) > 5:  # subgroup membership within the enrolment
             start = max(start, r[5])
