@@ -43,14 +43,14 @@ def plain(statement, params: dict | None = None):
 def _bells_statement():
     from school.models import BellTime
 
-    return select(BellTime).order_by(BellTime.number)
+    return select(BellTime.number, BellTime.starts, BellTime.ends).order_by(BellTime.number)
 
 
 def bells():
     """The bell times by lesson number, read once per request (the home page's day and to-do list, the diary's
-    days and the changes page all show them)."""
+    days and the changes page all show them): rows of number, starts and ends, as plain rows (only shown)."""
     if "_bells" not in g:
-        g._bells = {b.number: b for b in db.session.scalars(_bells_statement())}
+        g._bells = {b.number: b for b in plain(_bells_statement()).all()}
     return g._bells
 
 

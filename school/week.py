@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from school import queries
 from school.extensions import db
 from school.i18n import by_subject
-from school.models import (Attendance, BellTime, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
+from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
                            SubgroupMember, Subject, WorkKind)
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
@@ -28,7 +28,7 @@ class LessonItem:
     number: int
     course: Course
     lesson: Lesson | None          # always a lesson of the calendar (the timetable generates the year's)
-    bell: BellTime | None
+    bell: Row | None               # the bell times (queries.bells)
     marks: list[GridMark] = field(default_factory=list)
     attendance: GridAttendance | None = None
     # The homework set at the course's previous lesson: what is due for this one.
@@ -99,7 +99,9 @@ def _statements() -> SimpleNamespace:
         # (course_id, homework) of those lessons: plain rows, only their homework is shown.
         last_before=select(Lesson.course_id, Lesson.homework)
         .where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
-        memberships=select(SubgroupMember).where(SubgroupMember.student_id.in_(student_ids)),
+        # Plain rows: the days only compare their dates.
+        memberships=select(SubgroupMember.subgroup_id, SubgroupMember.student_id, SubgroupMember.from_day,
+                           SubgroupMember.to_day).where(SubgroupMember.student_id.in_(student_ids)),
         class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
         # The class's courses a student takes on a day: whole-class ones and those of their subgroups then.
         student_courses=select(Course).where(
@@ -134,7 +136,7 @@ def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
 
 
 def student_courses(student_id: int, class_id: int, day: dt.date, courses: list[Course],
-                    memberships: list[SubgroupMember]) -> list[Course]:
+                    memberships: list[Row]) -> list[Course]:
     """The class's courses the student takes on that day: whole-class ones and their own subgroups'."""
     groups = {m.subgroup_id for m in memberships if covers(m.from_day, m.to_day, day)}
     return [c for c in courses if c.class_id == class_id and (c.subgroup_id is None or c.subgroup_id in groups)]
@@ -147,7 +149,7 @@ class _Classes:
     courses: list[Course]
     by_day: dict[dt.date, list[Lesson]]
     holidays: list[Holiday]
-    bells: dict[int, BellTime]
+    bells: dict[int, Row]
     before: dict[int, str | None]    # per course, the homework of its last lesson before the first day
 
 
@@ -198,7 +200,7 @@ def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolm
 
 
 def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment], shared: _Classes,
-                  memberships: list[SubgroupMember], marks: dict[int, list[GridMark]],
+                  memberships: list[Row], marks: dict[int, list[GridMark]],
                   attendance: dict[int, GridAttendance]) -> list[Day]:
     """The days of days() from what was read: the student's enrolments and subgroups, the classes' shared rows,
     and the student's marks (by lesson, in slot order) and attendance (by lesson)."""
@@ -225,15 +227,15 @@ def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: li
     return out
 
 
-def memberships_of(student_ids: list[int]) -> dict[int, list[SubgroupMember]]:
+def memberships_of(student_ids: list[int]) -> dict[int, list[Row]]:
     """The students' subgroup memberships, by student (read once for a class's days and averages)."""
-    by_student: dict[int, list[SubgroupMember]] = {sid: [] for sid in student_ids}
-    for m in db.session.scalars(_statements().memberships, {"student_ids": list(student_ids) or [0]}):
+    by_student: dict[int, list[Row]] = {sid: [] for sid in student_ids}
+    for m in queries.plain(_statements().memberships, {"student_ids": list(student_ids) or [0]}).all():
         by_student[m.student_id].append(m)
     return by_student
 
 
-def class_days(memberships: dict[int, list[SubgroupMember]], first: dt.date, last: dt.date,
+def class_days(memberships: dict[int, list[Row]], first: dt.date, last: dt.date,
                enrolments: dict[int, list[Enrolment]] | None = None) -> dict[int, list[Day]]:
     """days() of one student or several at once (a class's statements), by student: read in a constant number of
     statements whatever the number of students. memberships: memberships_of(the students); enrolments: theirs by
@@ -310,7 +312,7 @@ def subject_averages(courses: list[Course], marks: list[Row], until: dt.date) ->
 
 
 def class_averages(school_class: SchoolClass, days: dict[int, dt.date],
-                   memberships: dict[int, list[SubgroupMember]]) -> dict[int, list[SubjectAverage]]:
+                   memberships: dict[int, list[Row]]) -> dict[int, list[SubjectAverage]]:
     """averages() of several students of a class, each on their own day (days: student id -> day), by student:
     the periods, the courses and the marks of them all read once (memberships: memberships_of(the students))."""
     periods = calendar.periods_of(school_class)
