@@ -5,6 +5,7 @@ template that every test's database is created from. Either way each test starts
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -15,9 +16,15 @@ from sqlalchemy import create_engine, make_url, text
 
 os.environ["DEFTER_TODAY"] = "2026-11-24"
 
-from school import create_app  # noqa: E402
+from school import create_app, passwords  # noqa: E402
 from school.extensions import db  # noqa: E402
 from tests import factory  # noqa: E402
+
+# argon2id at its least cost in the suite, set before the factory hashes its one password. At a school's cost
+# (passwords.PARAMETERS, pinned by test_auth.py) one verification took 0.2 s of a core here, and the suite logs in
+# over a thousand times; the code that hashes and verifies is the same. Servers the suite starts in processes of
+# their own verify these hashes as they are and store the school's cost at the first login (needs_rehash).
+passwords.use(dataclasses.replace(passwords.PARAMETERS, time_cost=1, memory_cost=8, parallelism=1))
 
 PG_URL = os.environ.get("DATABASE_URL", "").strip()
 if PG_URL.startswith("postgresql://"):

@@ -18,6 +18,18 @@ def test_passwords_are_argon2(ctx):
     assert hash_password("a") != hash_password("a")  # salted
 
 
+def test_a_school_hashes_at_rfc_9106s_cost_not_at_the_suites():
+    """The suite hashes at argon2's least cost (conftest.py); a server's process, which imports the module as it
+    is, hashes at this one."""
+    import subprocess
+    import sys
+
+    code = "from school.passwords import hash_password; print(hash_password('a'))"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert fresh.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), fresh
+    assert not hash_password("a").startswith("$argon2id$v=19$m=65536,")  # this process: the suite's cost
+
+
 def test_wrong_password_is_refused_with_a_message(auth, client):
     r = auth.login("teacher", "wrong")
     assert r.status_code == 422
