@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Not X-Forwarded-Host: the host stays what the client asked for, never what a header claims.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
-    from school import (access, catalogs, cli, clock, errors, i18n, integrity, models,  # noqa: F401
+    from school import (access, catalogs, cli, clock, errors, i18n, integrity, models, queries,  # noqa: F401
                         nav, request_limits, security, templating, transactions)  # (metadata, listeners)
     from school.auth import sessions
     from school.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not sessions.still_valid(user):
             return None
         access.remember_roles(user, row.leads, row.guards, row.learns)
+        queries.remember_current_year(row.year_id)
         if page:
             from school.messages.service import remember_unread
             remember_unread(user.id, row.unread)

@@ -56,7 +56,8 @@ def public(view):
 @cache
 def login_statement(page: bool = False):
     """The user loader's one query a request: the login, its staff roles and whether it holds the roles derived
-    from relations (a class teacher this year, a guardian, a student). Parameters: id, today.
+    from relations (a class teacher this year, a guardian, a student), and the current year's id (`year_id`, what
+    queries.current_year_id answers: most pages ask it). Parameters: id, today.
 
     page: the request shows a page, whose navigation has the user's name and `unread`, the number of messages of
     the user's threads they have not opened: both read here, at no statement of their own. A save or a partial
@@ -72,6 +73,7 @@ def login_statement(page: bool = False):
                                   SchoolClass.year_id == this_year.scalar_subquery()).label("leads"),
                    exists().where(Guardianship.guardian_id == User.person_id).label("guards"),
                    exists().where(Student.person_id == User.person_id).label("learns"),
+                   this_year.scalar_subquery().label("year_id"),
                    *for_page)
             .options(joinedload(User.roles), *([] if page else [lazyload(User.person)]))
             .where(User.id == bindparam("id")))

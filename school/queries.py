@@ -21,10 +21,16 @@ def _current_year_statement():
 
 
 def current_year_id() -> int | None:
-    """The academic year containing today(), read once per request."""
+    """The academic year containing today(), read once per request: with the login when a user is signed in
+    (remember_current_year), else by a query of its own."""
     if "_year_id" not in g:
         g._year_id = db.session.scalar(_current_year_statement(), {"day": clock.today()})
     return g._year_id
+
+
+def remember_current_year(year_id: int | None) -> None:
+    """current_year_id for this request, as the user loader's statement read it (the same condition on today)."""
+    g._year_id = year_id
 
 
 def plain(statement, params: dict | None = None):

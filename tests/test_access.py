@@ -9,7 +9,7 @@ import pytest
 from flask_login import current_user
 
 from school.access import PUBLIC, may_use, user_roles
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, statements_during
 
 LOGINS = {
     "admin": {"admin"},
@@ -123,3 +123,14 @@ def test_role_matrix(app, client, auth, ids, login):
                 assert not (r.status_code == 302 and r.headers["Location"].startswith("/login")), (login, rule.rule)
         else:
             assert r.status_code == 403, (login, rule.rule, method, r.status_code)
+
+
+def test_the_current_year_is_read_with_the_login_not_by_a_statement_of_its_own(app, auth, client):
+    """The teacher's home page needs the current year (its to-do list); the login's statement reads it."""
+    auth.login("teacher")
+    client.get("/")
+    seen, page = statements_during(app, lambda: client.get("/"))
+    assert page.status_code == 200 and "<h1>" in page.get_data(as_text=True)
+    own = [s for s in seen if s.lstrip().startswith("SELECT academic_years.id") and "FROM users" not in s]
+    assert not own, own
+    assert any("FROM users" in s and "AS year_id" in s for s in seen)
