@@ -196,6 +196,18 @@ def serve(app):
     thread.join(5)
 
 
+def log_in(page, base: str, username: str, password: str = factory.PASSWORD, lands_on: str | None = "/") -> None:
+    """A browser test's login through the real form. lands_on: the path the login must lead to; None: wherever
+    it leads (a refused login, a password to change, a test that goes on from there)."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if lands_on is not None:
+        page.wait_for_url(f"{base}{lands_on}")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright; never a downloaded browser. Skips where either is missing."""

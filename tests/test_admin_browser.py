@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from school.extensions import db
-from tests.conftest import serve
+from tests.conftest import log_in, serve
 from tests.test_admin_first_run import PASSWORD, SCHOOL, fresh_app  # noqa: F401 (a fixture)
 from tests.test_touch_targets import PHONE, TABLET, _all_big
 
@@ -23,17 +23,10 @@ def fresh_server(fresh_app):  # noqa: F811
     yield from serve(fresh_app)
 
 
-def _login(page, base):
-    page.goto(f"{base}/login")
-    page.fill("#username", "boss")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-
-
 def test_the_first_run_in_a_browser(fresh_server, browser):
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="ru-RU")
     page = context.new_page()
-    _login(page, fresh_server)
+    log_in(page, fresh_server, "boss", PASSWORD, lands_on=None)
     page.wait_for_url(f"{fresh_server}/admin/setup/school")  # the first login leads to the set-up
     for name, value in SCHOOL.items():
         if name != "scale" and value:
@@ -62,7 +55,7 @@ def test_set_up_pages_have_big_targets(fresh_app, fresh_server, browser, lang): 
         context = browser.new_context(viewport=viewport, has_touch=True, is_mobile=viewport is PHONE,
                                       locale="uk-UA" if lang == "uk" else "ru-RU")
         page = context.new_page()
-        _login(page, fresh_server)
+        log_in(page, fresh_server, "boss", PASSWORD, lands_on=None)
         page.wait_for_load_state()
         for url in PAGES:
             page.goto(f"{fresh_server}{url}")

@@ -9,6 +9,7 @@ import pytest
 
 from school.extensions import db
 from school.models import User
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -25,11 +26,7 @@ def test_the_preview_in_three_languages(app, ids, live_server, browser, lang):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/login")
-    page.fill("#username", "admin")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "admin")
     page.goto(f"{base}/admin/import/")
     page.select_option("#kind", "timetable")
     page.set_input_files("#file", str(FIXTURE))

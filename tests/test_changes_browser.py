@@ -9,7 +9,8 @@ from sqlalchemy import text
 from school.extensions import db
 from tests.factory import TODAY
 from tests.test_timetable_browser import _shot
-from tests.test_touch_targets import TABLET, _all_big, _login, _page
+from tests.test_touch_targets import TABLET, _all_big, _page
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,7 @@ def test_a_substitution_is_recorded_and_the_substitute_sees_it(app, live_server,
         db.session.execute(text("UPDATE users SET language = :l"), {"l": lang})
         db.session.commit()
     context, page = _page(browser, TABLET, locale="uk-UA" if lang == "uk" else "ru-RU")
-    _login(page, live_server, "admin")
+    log_in(page, live_server, "admin")
     page.goto(f"{live_server}/admin/changes/?day={TODAY.isoformat()}")
     _all_big(page)
     _shot(page, f"{lang}-tablet-changes-day")
@@ -40,7 +41,7 @@ def test_a_substitution_is_recorded_and_the_substitute_sees_it(app, live_server,
     context.close()
     # The substitute's own day: the lesson they take for its teacher.
     context, page = _page(browser, TABLET, locale="uk-UA" if lang == "uk" else "ru-RU")
-    _login(page, live_server, "teacher2")
+    log_in(page, live_server, "teacher2")
     page.goto(f"{live_server}/")
     body = page.inner_text("body")
     assert SUBSTITUTING[lang] in body and "5-А" in body

@@ -13,18 +13,11 @@ from sqlalchemy import select, text
 from school.extensions import db
 from school.models import AcademicYear, Course, SchoolClass, Subgroup, Subject
 from tests.test_touch_targets import SMALL
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 TABLET = {"width": 1024, "height": 768}
-
-
-def _login(page, base, username="admin"):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def _all_big(page):
@@ -62,7 +55,7 @@ def test_admin_adds_a_course_and_copies_last_years_courses(app, ids, live_server
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _login(page, base)
+    log_in(page, base, "admin")
 
     page.goto(f"{base}/admin")
     page.click("a[href='/admin/courses']")
@@ -114,7 +107,7 @@ def test_admin_adds_a_course_and_copies_last_years_courses(app, ids, live_server
             db.session.commit()
         context = browser.new_context(viewport=TABLET, locale="ru-RU")
         page = context.new_page()
-        _login(page, base)
+        log_in(page, base, "admin")
         page.goto(f"{base}/admin/courses/classes/{ids['class5']}")
         assert heading in page.inner_text("h1")
         page.screenshot(path=str(SHOTS / f"courses-curriculum-{lang}-1024.png"), full_page=True)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import log_in
+
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
@@ -15,10 +17,7 @@ def test_parent_reads_the_week_switches_child_and_opens_marks_without_javascript
     page = context.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "parent")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
+    log_in(page, live_server, "parent", lands_on=None)
     page.click("header a[href='/diary/']")
     page.wait_for_url(f"{live_server}/diary/")
     assert page.locator("h1").inner_text().startswith("Эмиль")

@@ -13,7 +13,7 @@ from school.extensions import db
 from school.models import DiaryView, Lesson, TimetableSlot, User
 from school.register import timetable
 from tests import factory
-from tests.conftest import statements_during
+from tests.conftest import log_in, statements_during
 from tests.factory import TODAY
 
 
@@ -374,11 +374,7 @@ def test_the_reason_chooser_is_a_touch_target_that_shows_the_chosen_reason(app, 
             add_lesson(app, course, dt.date(2026, 11, day), number=number)
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="ru-RU")
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "teacher")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "teacher")
     page.goto(f"{live_server}/journal/classes/{ids['class5']}/attendance")
     size = page.eval_on_selector(f"#r{ids['absence']} select", """s => {
         const probe = document.createElement('span');

@@ -12,6 +12,7 @@ from school.extensions import db
 from school.models import Attendance, Lesson, Mark, PeriodMark, WorkKind
 from tests import factory
 from tests.test_diary_more import set_language
+from tests.conftest import log_in
 
 MOVED = {"ru": "Перенесён с 23.11.2026, 5-й урок.", "uk": "Перенесено з 23.11.2026, 5-й урок.",
          "crh": "23.11.2026, 5-нджи дерстен кочюрильди."}
@@ -22,10 +23,7 @@ def _parent_on_a_phone(browser, live_server, **device):
     (context, page)."""
     context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False, **device)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "parent")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
+    log_in(page, live_server, "parent", lands_on=None)
     return context, page
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from school.extensions import db
 from school.imports.columns import headers
 from school.models import SchoolClass, Student, User
-from tests.conftest import serve
+from tests.conftest import log_in, serve
 from tests.test_admin_first_run import PASSWORD, SCHOOL, fresh_app  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -33,14 +33,6 @@ def _xlsx(path: Path, rows: list[list[str]]) -> Path:
         book.active.append(row)
     book.save(path)
     return path
-
-
-def _login(page, base, username, password):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 def _import(page, base, kind: str, path: Path, shot: str) -> None:
@@ -63,7 +55,7 @@ def test_from_an_empty_install_to_the_family_diary(fresh_app, fresh_server, brow
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _login(page, base, "boss", PASSWORD)
+    log_in(page, base, "boss", PASSWORD, lands_on=None)
     page.wait_for_url(f"{base}/admin/setup/school")  # the first login leads to the set-up
 
     for name, value in SCHOOL.items():
@@ -110,7 +102,7 @@ def test_from_an_empty_install_to_the_family_diary(fresh_app, fresh_server, brow
     family = browser.new_context(viewport={"width": 360, "height": 640}, locale="ru-RU")
     phone = family.new_page()
     phone.on("pageerror", lambda e: errors.append(str(e)))
-    _login(phone, base, username, password)
+    log_in(phone, base, username, password, lands_on=None)
     phone.wait_for_url(re.compile(r".*/profile/password.*"))  # made to change the slip's password
     phone.goto(f"{base}/diary/")
     phone.wait_for_url(re.compile(r".*/profile/password.*"))  # not even the diary before it is changed

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import log_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -10,11 +12,7 @@ pytestmark = pytest.mark.browser
 def test_todays_lessons_do_not_widen_the_page_on_a_phone(live_server, browser, language):
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "teacher")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "teacher")
     if language != "ru":
         page.click(f"button[name=language][value={language}]")
         page.wait_for_load_state()

@@ -13,6 +13,7 @@ from school.register import timetable
 from school.models import Lesson, Mark, TimetableSlot
 from sqlalchemy import select
 from tests.grid_page import cell_selector
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -28,14 +29,6 @@ def _more_lessons(app, ids):
         timetable.generate(None, ids["year_id"], course_ids=[ids["math5"]])
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _settled(page):
     # Functions, not bare expressions: Playwright evals a bare expression, which the page's CSP forbids.
     page.wait_for_function("() => !document.querySelector('#grid td.saving')")
@@ -48,7 +41,7 @@ def test_enter_a_column_by_keyboard_and_another_by_tapping(app, ids, live_server
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _login(page, live_server, "teacher")
+    log_in(page, live_server, "teacher")
     page.goto(f"{live_server}/journal/courses/{ids['math5']}")
     page.wait_for_selector("#grid")
     with app.app_context():
@@ -96,7 +89,7 @@ def test_enter_a_column_by_keyboard_and_another_by_tapping(app, ids, live_server
 def test_a_save_lost_to_the_network_is_retried_not_dropped(app, ids, live_server, browser):
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
     page = context.new_page()
-    _login(page, live_server, "teacher")
+    log_in(page, live_server, "teacher")
     page.goto(f"{live_server}/journal/courses/{ids['math5']}")
     page.wait_for_selector("#grid")
     failed = []
@@ -182,7 +175,7 @@ def test_a_reports_link_to_a_cell_brings_it_into_view_focused(app, ids, live_ser
     _big_class(app, ids)
     context = browser.new_context(viewport=TABLET, has_touch=True, locale="ru-RU")
     page = context.new_page()
-    _login(page, live_server, username)
+    log_in(page, live_server, username)
     page.goto(f"{live_server}/journal/courses/{ids['math5']}")
     last = int(page.locator("#grid tbody tr").last.get_attribute("id")[1:])  # below the screen
     _mark_behind_the_page(app, ids["lesson"], last, "4")
@@ -224,7 +217,7 @@ def _big_class(app, ids, n=22):
 def _grid(browser, live_server, ids, viewport=TABLET, course=None):
     context = browser.new_context(viewport=viewport, has_touch=True, locale="ru-RU")
     page = context.new_page()
-    _login(page, live_server, "teacher")
+    log_in(page, live_server, "teacher")
     page.goto(f"{live_server}/journal/courses/{course or ids['math5']}")
     page.wait_for_selector("#grid")
     return context, page

@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import log_in
+
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-PASSWORD = "secret-pass"
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def language(page, code: str) -> None:
@@ -33,7 +27,7 @@ def test_parent_on_a_phone_and_the_class_teacher_on_a_tablet(live_server, browse
     parent = phone.new_page()
     requests = []
     parent.on("request", lambda r: requests.append(r.url))
-    login(parent, live_server, "parent")
+    log_in(parent, live_server, "parent", lands_on=None)
     language(parent, "ru")
     parent.click("header a[href='/messages/']")
     parent.wait_for_url(f"{live_server}/messages/")
@@ -53,7 +47,7 @@ def test_parent_on_a_phone_and_the_class_teacher_on_a_tablet(live_server, browse
 
     tablet = browser.new_context(viewport={"width": 1024, "height": 768}, locale="ru-RU")
     teacher = tablet.new_page()
-    login(teacher, live_server, "teacher")
+    log_in(teacher, live_server, "teacher", lands_on=None)
     language(teacher, "ru")
     teacher.goto(f"{live_server}/messages/")
     assert teacher.locator("header a[href='/messages/'] .count").inner_text() == "1"

@@ -11,16 +11,10 @@ from sqlalchemy import select
 
 from school.extensions import db
 from school.models import User
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-
-
-def _login(page, base, username, password="secret-pass"):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
 
 
 def _submit(page, form_selector):
@@ -34,7 +28,7 @@ def test_admin_adds_a_class_and_a_family_prints_slips_and_the_parent_logs_in(app
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _login(page, base, "admin")
+    log_in(page, base, "admin", lands_on=None)
     page.wait_for_url(f"{base}/")
 
     page.goto(f"{base}/admin/people/classes/new")
@@ -85,7 +79,7 @@ def test_admin_adds_a_class_and_a_family_prints_slips_and_the_parent_logs_in(app
 
     family = browser.new_context(viewport={"width": 360, "height": 640}, locale="ru-RU")
     phone = family.new_page()
-    _login(phone, base, username, password)
+    log_in(phone, base, username, password, lands_on=None)
     phone.wait_for_url(re.compile(r".*/profile/password.*"))
     phone.fill("#pw-old_password", password)
     phone.fill("#pw-new_password", "a-new-family-pass")
@@ -109,7 +103,7 @@ def test_screens_in_three_languages_and_two_sizes(app, ids, live_server, browser
     for width, height in ((1024, 768), (360, 640)):
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
-        _login(page, live_server, "admin")
+        log_in(page, live_server, "admin", lands_on=None)
         page.wait_for_url(f"{live_server}/")
         for name, url in (("staff", "/admin/people/staff"), ("student", f"/admin/people/students/{ids['emil']}"),
                           ("movement", f"/admin/people/students/{ids['emil']}/movement"),

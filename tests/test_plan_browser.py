@@ -15,16 +15,9 @@ from school.models import PlanItem
 from tests.imports_files import xlsx
 from tests.test_plan import _year_of_lessons, stored
 from tests.test_touch_targets import TABLET, _all_big
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base, username="teacher"):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def _fixture(app, ids, lang="ru"):
@@ -54,7 +47,7 @@ def test_a_row_is_edited_moved_and_deleted_in_place(app, ids, live_server, brows
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: d.accept())
-    _login(page, live_server)
+    log_in(page, live_server, "teacher")
     url = f"{live_server}/journal/courses/{ids['math5']}/plan"
     page.goto(url)
     assert "В плане 12 часов, расписание даёт 14 уроков." in page.inner_text("#plan")
@@ -103,7 +96,7 @@ def test_plan_pages_have_big_targets(app, ids, live_server, browser, lang, tmp_p
     _fixture(app, ids, lang)
     context = browser.new_context(viewport=TABLET, has_touch=True, locale="uk-UA" if lang == "uk" else "ru-RU")
     page = context.new_page()
-    _login(page, live_server)
+    log_in(page, live_server, "teacher")
     base = f"{live_server}/journal/courses/{ids['math5']}/plan"
     page.goto(base)
     _all_big(page)

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from school.extensions import db
 from tests.test_reports import school  # noqa: F401 (a fixture)
-from tests.test_touch_targets import PHONE, TABLET, _all_big, _login
+from tests.test_touch_targets import PHONE, TABLET, _all_big
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("DEFTER_SHOTS") or Path(__file__).resolve().parent.parent / "screenshots")
@@ -27,7 +28,7 @@ def test_reports_in_a_browser(app, live_server, browser, ids, school, lang):  # 
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=TABLET, has_touch=True, locale="uk-UA" if lang == "uk" else "ru-RU")
     page = context.new_page()
-    _login(page, live_server, "director")
+    log_in(page, live_server, "director")
     for url in ["/reports/overview", "/reports/"] + [f"/reports/{name}" for name in REPORTS]:
         page.goto(f"{live_server}{url}")
         _all_big(page)
@@ -51,7 +52,7 @@ def test_reports_in_a_browser(app, live_server, browser, ids, school, lang):  # 
 def test_the_teachers_todo_on_a_phone(live_server, browser, school):  # noqa: F811
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="ru-RU")
     page = context.new_page()
-    _login(page, live_server, "teacher")
+    log_in(page, live_server, "teacher")
     links = page.locator("#todo a.todo-link")
     assert links.count() >= 3
     for i in range(links.count()):  # the to-do's own links (the rest of the home page is not this test's)

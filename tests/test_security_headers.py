@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from school.access import may_use
 from school.extensions import db
 from school.models import AuditEvent, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, log_in
 from tests.test_access import LOGINS, build_url, routes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,11 +199,7 @@ def test_pages_run_under_the_policy_in_a_browser(app, ids, live_server, browser)
     problems = []
     page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "teacher")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "teacher")
     page.goto(f"{live_server}/journal/courses/{ids['math5']}")
     page.wait_for_selector("#grid")
     page.goto(f"{live_server}/journal/classes/{ids['class5']}/attendance")

@@ -13,7 +13,8 @@ from school.extensions import db
 from school.models import TimetableSlot, User
 from school.register import timetable
 from tests.factory import TODAY
-from tests.test_touch_targets import PHONE, TABLET, _all_big, _login, _page
+from tests.test_touch_targets import PHONE, TABLET, _all_big, _page
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ def test_the_administrator_enters_a_week_and_a_clash_is_refused(app, live_server
         db.session.commit()
     rus, math = LABELS[lang]
     context, page = _page(browser, TABLET, locale="uk-UA" if lang == "uk" else "ru-RU")
-    _login(page, live_server, "admin")
+    log_in(page, live_server, "admin")
     page.goto(f"{live_server}/timetable/classes/{ids['class5']}")
     page.wait_for_selector("#tt")
     _all_big(page)
@@ -94,7 +95,7 @@ def test_the_administrator_enters_a_week_and_a_clash_is_refused(app, live_server
     context.close()
     # The teacher reads the class's week on a phone too.
     context, page = _page(browser, PHONE)
-    _login(page, live_server, "teacher")
+    log_in(page, live_server, "teacher")
     page.goto(f"{live_server}/timetable/classes/{ids['class5']}")
     _all_big(page)
     _shot(page, f"{lang}-phone-teacher-class-week")

@@ -10,6 +10,7 @@ import pytest
 from school.extensions import db
 from school.models import PaperStatement
 from tests.grid_page import cell_selector
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 TABLET = {"width": 1024, "height": 768}
@@ -53,14 +54,6 @@ def _page(browser, viewport, locale="ru-RU"):
     return context, context.new_page()
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_login_page_on_a_phone(live_server, browser):
     context, page = _page(browser, PHONE)
     page.goto(f"{live_server}/login")
@@ -70,7 +63,7 @@ def test_login_page_on_a_phone(live_server, browser):
 
 def test_grid_and_its_picker_on_a_tablet(live_server, browser, ids):
     context, page = _page(browser, TABLET)
-    _login(page, live_server, "teacher")
+    log_in(page, live_server, "teacher")
     page.goto(f"{live_server}/journal/courses/{ids['math5']}")
     page.wait_for_selector("#grid")
     _all_big(page)
@@ -88,7 +81,7 @@ def test_grid_and_its_picker_on_a_tablet(live_server, browser, ids):
 @pytest.mark.parametrize("tab", ["", "/marks", "/attendance", "/class"])
 def test_diary_pages_on_a_phone(live_server, browser, ids, tab):
     context, page = _page(browser, PHONE)
-    _login(page, live_server, "parent")
+    log_in(page, live_server, "parent")
     page.goto(f"{live_server}/diary/{ids['emil']}{tab}")
     _all_big(page)
     context.close()
@@ -101,7 +94,7 @@ def test_statements_page_on_a_tablet(app, live_server, browser, ids):
                                       printed_by=ids["users"]["teacher"]))
         db.session.commit()
     context, page = _page(browser, TABLET)
-    _login(page, live_server, "teacher")  # the class teacher of 5-А
+    log_in(page, live_server, "teacher")  # the class teacher of 5-А
     page.goto(f"{live_server}/statements/")
     _all_big(page)
     assert page.locator(".paper button").first.is_visible()
@@ -135,7 +128,7 @@ def _conversation(app, ids) -> int:
 def test_family_messages_on_a_phone(app, live_server, browser, ids, path):
     thread = _conversation(app, ids)
     context, page = _page(browser, PHONE)
-    _login(page, live_server, "parent")
+    log_in(page, live_server, "parent")
     page.goto(live_server + path.format(emil=ids["emil"], thread=thread))
     _all_big(page)
     context.close()
@@ -147,7 +140,7 @@ def test_family_messages_on_a_phone(app, live_server, browser, ids, path):
 def test_messages_and_the_outbox_on_a_tablet(app, live_server, browser, ids, login, path):
     thread = _conversation(app, ids)
     context, page = _page(browser, TABLET)
-    _login(page, live_server, login)
+    log_in(page, live_server, login)
     page.goto(live_server + path.format(emil=ids["emil"], thread=thread))
     _all_big(page)
     if path == "/ops/outbox":

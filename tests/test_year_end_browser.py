@@ -14,6 +14,7 @@ from school.extensions import db
 from school.models import AcademicYear, Enrolment, PeriodMark
 from tests.test_touch_targets import TABLET, _all_big
 from tests.test_year_end import CLOSING_DAY, give_every_mark
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +37,7 @@ def test_closing_the_year_in_a_browser(app, ids, live_server, browser, monkeypat
         db.session.commit()
     context = browser.new_context(viewport=TABLET, has_touch=True, locale="uk-UA" if lang == "uk" else "ru-RU")
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin")
-    page.fill("#password", "secret-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "admin")
     page.click("main a[href='/admin/year-end']")
     assert page.locator("#missing tbody tr").count() == 2
     assert page.locator("form[action$='/close']").count() == 0  # nothing to confirm while marks are missing
