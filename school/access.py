@@ -63,10 +63,10 @@ def login_statement(page: bool = False):
     the user's threads they have not opened: both read here, at no statement of their own. A save or a partial
     update reads neither (the name, should one ask for it, is read then)."""
     from school.messages.service import unread_of
-    from school.models import AcademicYear, Guardianship, SchoolClass, Student, User
+    from school.models import Guardianship, SchoolClass, Student, User
+    from school.queries import year_containing
 
-    today = bindparam("today", type_=Date)
-    this_year = select(AcademicYear.id).where(AcademicYear.first_day <= today, AcademicYear.last_day >= today)
+    this_year = year_containing(bindparam("today", type_=Date))
     for_page = [unread_of(User).scalar_subquery().label("unread")] if page else []
     return (select(User,
                    exists().where(SchoolClass.class_teacher_id == User.id,

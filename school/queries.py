@@ -11,13 +11,18 @@ from school import clock
 from school.extensions import db
 
 
-@cache
-def _current_year_statement():
-    """The academic year containing a day (1 September – 31 August), built once: most pages ask for it."""
+def year_containing(day):
+    """The id of the academic year containing a day (1 September – 31 August): `day` a bound parameter or a
+    column. The one definition for current_year_id and the login's statement, which reads it for it."""
     from school.models import AcademicYear
 
-    day = bindparam("day", type_=Date)
     return select(AcademicYear.id).where(AcademicYear.first_day <= day, AcademicYear.last_day >= day)
+
+
+@cache
+def _current_year_statement():
+    """year_containing a day given as `day`, built once: most pages ask for it."""
+    return year_containing(bindparam("day", type_=Date))
 
 
 def current_year_id() -> int | None:
