@@ -17,6 +17,7 @@ from sqlalchemy import Date, bindparam, exists, or_, select
 from school import clock, queries
 from school.extensions import db
 from school.models import Attendance, Course, Lesson, Mark, Person, SchoolClass, Student, Subject, WorkKind
+from school.models.register import unreasoned_absences
 from school.queries import school_settings
 from school.register import calendar
 from school.reports.timeliness import end_of
@@ -84,7 +85,7 @@ def _absences_statement():
             .join(SchoolClass, SchoolClass.id == Course.class_id).join(Subject, Subject.id == Course.subject_id)
             .join(Student, Student.id == Attendance.student_id).join(Person, Person.id == Student.person_id)
             .where(SchoolClass.class_teacher_id == bindparam("user_id"), SchoolClass.year_id == bindparam("year_id"),
-                   Attendance.code == "absent", Attendance.reason.is_(None),
+                   unreasoned_absences(),
                    Lesson.day <= bindparam("today", type_=Date))
             .order_by(Lesson.day, Lesson.number, Person.surname, Person.name))
 
