@@ -463,6 +463,19 @@ def test_todo_lists_what_is_owed_oldest_first(app, client, auth, ids, school, no
     assert 'id="todo"' in home and "todo-link" not in home
 
 
+@pytest.mark.parametrize("now", ["2026-11-24 00:00:00", "2026-11-24 12:00:00", "2026-11-24 23:59:59",
+                                 "2026-11-24 23:59:59.500000", "2026-12-01 08:00:00"])
+@pytest.mark.parametrize("days", [0, 1, 3, 7])
+def test_the_todos_deadline_cutoff_is_exactly_the_days_whose_deadline_passed(now, days):
+    """todo() compares each lesson's day with last_day_past() instead of working out its deadline: the same days."""
+    from school.reports.timeliness import end_of, last_day_past
+    now = dt.datetime.fromisoformat(now)
+    cutoff = last_day_past(now, days)
+    for offset in range(-12, 3):
+        day = now.date() + dt.timedelta(days=offset)
+        assert (day <= cutoff) == (now > end_of(day, days)), (day, cutoff)
+
+
 @pytest.mark.parametrize("language, subject", [("ru", "Математика"), ("crh", "Риязиет")])
 def test_todo_names_the_subjects_in_the_teachers_language(app, client, auth, ids, school, noon, language, subject):
     from school.models import User

@@ -116,6 +116,13 @@ def end_of(day: dt.date, days: int) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=days), dt.time(23, 59, 59))
 
 
+def last_day_past(now: dt.datetime, days: int) -> dt.date:
+    """The last day whose deadline of `days` whole days has passed at `now`: now > end_of(day, days) holds for
+    exactly the days up to it."""
+    day = now.date() - dt.timedelta(days=days)
+    return day if now > end_of(day, days) else day - dt.timedelta(days=1)
+
+
 def compute(f: Filters, lang: str) -> Report:
     if not f.ready:
         return Report([], [], [], Counts(), dict(topic_days=0, homework_minutes=0, absence_days=0))

@@ -11,16 +11,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Date, bindparam, case, exists, or_, select
 
 from school import clock, queries
-from school.extensions import db
 from school.models import Attendance, Course, Lesson, Mark, Person, SchoolClass, Student, Subject, WorkKind
 from school.models.register import unreasoned_absences
 from school.queries import school_settings
 from school.register import calendar
-from school.reports.timeliness import end_of
+from school.reports.timeliness import end_of, last_day_past
+
+
+class SubjectNames(NamedTuple):
+    """A subject's names as the to-do shows them: plain columns of its rows, not an ORM object per row."""
+    name_ru: str
+    name_uk: str | None
+    name_crh: str | None
+
+    name = Subject.name   # the subject's name in a language, as Subject gives it
 
 
 @dataclass
@@ -29,7 +38,7 @@ class Item:
     course_id: int
     day: dt.date
     class_label: str
-    subject: Subject
+    subject: SubjectNames
     missing: list[str] = field(default_factory=list)   # "topic", "homework", "marks"
 
 
@@ -39,7 +48,7 @@ class Absence:
     class_id: int
     day: dt.date
     class_label: str
-    subject: Subject
+    subject: SubjectNames
     student: str
 
     @property
@@ -56,6 +65,9 @@ class ToDo:
         return bool(self.lessons or self.absences)
 
 
+SUBJECT_NAMES = (Subject.name_ru, Subject.name_uk, Subject.name_crh)
+
+
 @cache
 def _owed_statements():
     """The lessons owed (a topic, homework or a test's marks missing) of a teacher's own courses nobody
@@ -66,7 +78,7 @@ def _owed_statements():
     today, user_id = bindparam("today", type_=Date), bindparam("user_id")
     owed = (select(Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.topic.is_(None).label("no_topic"),
                    Lesson.homework.is_(None).label("no_homework"), SchoolClass.grade, SchoolClass.letter,
-                   SchoolClass.marks_from, Subject, WorkKind.is_test, WorkKind.mark_deadline_days,
+                   SchoolClass.marks_from, *SUBJECT_NAMES, WorkKind.is_test, WorkKind.mark_deadline_days,
                    has_marks.label("has_marks"))
             .join(Course, Course.id == Lesson.course_id).join(SchoolClass, SchoolClass.id == Course.class_id)
             .join(Subject, Subject.id == Course.subject_id).outerjoin(WorkKind, WorkKind.id == Lesson.work_kind_id)
@@ -81,8 +93,8 @@ def _owed_statements():
 @cache
 def _absences_statement():
     """The absences (Н) without a reason of the classes a teacher leads; built once."""
-    return (select(Attendance.id, Course.class_id, Lesson.day, SchoolClass.grade, SchoolClass.letter, Subject,
-                   Person.surname, Person.name)
+    return (select(Attendance.id, Course.class_id, Lesson.day, SchoolClass.grade, SchoolClass.letter,
+                   *SUBJECT_NAMES, Person.surname, Person.name.label("student_name"))
             .join(Lesson, Lesson.id == Attendance.lesson_id).join(Course, Course.id == Lesson.course_id)
             .join(SchoolClass, SchoolClass.id == Course.class_id).join(Subject, Subject.id == Course.subject_id)
             .join(Student, Student.id == Attendance.student_id).join(Person, Person.id == Student.person_id)
@@ -102,23 +114,33 @@ def todo(user_id: int, year_id: int | None) -> ToDo:
     params = {"year_id": year_id, "today": today, "user_id": user_id}
     # Their own courses' lessons nobody substitutes, then the lessons they substitute: two queries that each use
     # an index (one "teacher or substitute" condition made the database read every lesson of the school's year).
-    rows = sorted([*db.session.execute(own, params), *db.session.execute(substituted, params)],
+    # Plain rows: nothing here is written, and a teacher behind with the register owes hundreds.
+    rows = sorted([*queries.plain(own, params).all(), *queries.plain(substituted, params).all()],
                   key=lambda r: (r.day, r.number, r.id))
     bells = {number: b.ends for number, b in queries.bells().items()} if rows else {}
+    # Each deadline as the last day whose deadline has passed (and the homework's as the time its bell must have
+    # rung by), worked out once rather than as a date and time per lesson.
+    topic_until = last_day_past(now, s.topic_deadline_days)
+    homework_rung_by = now - dt.timedelta(minutes=s.homework_deadline_minutes)
+    marks_until: dict[int, dt.date] = {}
     for r in rows:
         missing = []
-        if r.no_topic and now > end_of(r.day, s.topic_deadline_days):
+        if r.no_topic and r.day <= topic_until:
             missing.append("topic")
-        ends = bells.get(r.number)
-        homework_due = (dt.datetime.combine(r.day, ends) if ends else end_of(r.day, 0)) + dt.timedelta(
-            minutes=s.homework_deadline_minutes)
-        if r.no_homework and r.marks_from is not None and r.day >= r.marks_from and now > homework_due:
-            missing.append("homework")
-        if r.is_test and not r.has_marks and now > end_of(r.day, r.mark_deadline_days):
-            missing.append("marks")
+        if r.no_homework and r.marks_from is not None and r.day >= r.marks_from:
+            ends = bells.get(r.number)
+            if (dt.datetime.combine(r.day, ends) if ends else end_of(r.day, 0)) < homework_rung_by:
+                missing.append("homework")
+        if r.is_test and not r.has_marks:
+            until = marks_until.get(r.mark_deadline_days)
+            if until is None:
+                until = marks_until[r.mark_deadline_days] = last_day_past(now, r.mark_deadline_days)
+            if r.day <= until:
+                missing.append("marks")
         if missing:
-            out.lessons.append(Item(r.id, r.course_id, r.day, f"{r.grade}-{r.letter}", r.Subject, missing))
-    for r in db.session.execute(_absences_statement(), params):
-        out.absences.append(Absence(r.id, r.class_id, r.day, f"{r.grade}-{r.letter}", r.Subject,
-                                    f"{r.surname} {r.name}"))
+            out.lessons.append(Item(r.id, r.course_id, r.day, f"{r.grade}-{r.letter}",
+                                    SubjectNames(r.name_ru, r.name_uk, r.name_crh), missing))
+    for r in queries.plain(_absences_statement(), params).all():
+        out.absences.append(Absence(r.id, r.class_id, r.day, f"{r.grade}-{r.letter}",
+                                    SubjectNames(r.name_ru, r.name_uk, r.name_crh), f"{r.surname} {r.student_name}"))
     return out
