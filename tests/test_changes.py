@@ -165,9 +165,11 @@ def test_the_substitute_sees_the_lesson_and_enters_only_its_register(app, auth, 
     assert r.status_code == 303
     with app.app_context(), app.test_request_context():
         rows = queries.teacher_day(ids["users"]["teacher2"], TODAY)
-        assert [(r["number"], r["substitute_for"].id) for r in rows] == [(1, ids["users"]["teacher"])]
+        assert [(r["number"], r["substitute_for"].id, r["substitute_for"].short_name) for r in rows] == [
+            (1, ids["users"]["teacher"], "Абдураимова Э.")]
         own = queries.teacher_day(ids["users"]["teacher"], TODAY)
-        assert [r["substituted_by"].id for r in own if r["number"] == 1] == [ids["users"]["teacher2"]]
+        assert [(r["substituted_by"].id, r["substitute_for"]) for r in own if r["number"] == 1] == [
+            (ids["users"]["teacher2"], None)]
         other = lesson_at(ids["math5"], TODAY - dt.timedelta(days=7), 1).id
     auth.logout()
     auth.login("teacher2")

@@ -4,31 +4,67 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import Date, and_, bindparam, func, or_, select
-from sqlalchemy.orm import joinedload
+from typing import NamedTuple
+
+from sqlalchemy import Date, and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from school import queries, week
 from school.extensions import db
-from school.models import (Course, Enrolment, Guardianship, Lesson, LessonChange, Mark, SchoolClass,
-                           StaffRole, Student, User)
+from school.models import (Course, Enrolment, Guardianship, Lesson, LessonChange, Mark, Person, SchoolClass,
+                           StaffRole, Student, Subgroup, Subject, User)
+from school.models.organisation import SUBJECT_NAMES, SubjectNames
 
 
 def enrolled_on(day: dt.date):
     return and_(Enrolment.from_day <= day, or_(Enrolment.to_day.is_(None), Enrolment.to_day >= day))
 
 
+class Colleague(NamedTuple):
+    """The other teacher of a lesson (who substitutes, or whom one substitutes for): their user id and name."""
+    id: int
+    surname: str
+    name: str
+    patronymic: str | None
+
+    short_name = Person.short_name
+
+
+def _day_columns():
+    """What the day's table shows of a lesson's course, as plain columns: its id, class, subgroup and subject."""
+    return (Course.id.label("course_id"), Course.teacher_id, SchoolClass.grade, SchoolClass.letter,
+            Subgroup.name.label("subgroup"), *SUBJECT_NAMES)
+
+
+def _course_joins(statement):
+    return (statement.join(Course, Course.id == Lesson.course_id).join(SchoolClass, SchoolClass.id == Course.class_id)
+            .join(Subject, Subject.id == Course.subject_id).outerjoin(Subgroup, Subgroup.id == Course.subgroup_id))
+
+
 @cache
 def _teacher_day_statements():
     """The day's lessons of a teacher (theirs and those they substitute) and their lessons moved away from the
-    day; built once (every teacher's home page runs them). Parameters: day, user_id."""
+    day, as plain rows (the page only shows them); built once (every teacher's home page runs them). Parameters:
+    day, user_id."""
     day, user_id = bindparam("day", type_=Date), bindparam("user_id")
-    lessons = (select(Lesson).options(joinedload(Lesson.course)).join(Course, Course.id == Lesson.course_id)
+    # The other teacher: the substitute of one's own lesson, or the course's teacher of a lesson one substitutes.
+    other_user, other = aliased(User), aliased(Person)
+    other_id = case((Course.teacher_id == user_id, Lesson.substitute_id), else_=Course.teacher_id)
+    lessons = (_course_joins(select(Lesson.number, Lesson.day, Lesson.room, Lesson.state, Lesson.moved_from_day,
+                                    Lesson.moved_from_number, Lesson.extra, *_day_columns(),
+                                    other_user.id.label("other_id"), other.surname, other.name, other.patronymic))
+               .outerjoin(other_user, other_user.id == other_id).outerjoin(other, other.id == other_user.person_id)
                .where(Lesson.day == day, or_(Course.teacher_id == user_id, Lesson.substitute_id == user_id)))
-    moved_away = (select(LessonChange, Lesson).join(Lesson, Lesson.id == LessonChange.lesson_id)
-                  .join(Course, Course.id == Lesson.course_id)
+    moved_away = (_course_joins(select(LessonChange.from_number, Lesson.day, Lesson.number, *_day_columns())
+                                .select_from(LessonChange).join(Lesson, Lesson.id == LessonChange.lesson_id))
                   .where(LessonChange.kind == "moved", LessonChange.from_day == day, Lesson.day != day,
                          Course.teacher_id == user_id))
     return lessons, moved_away
+
+
+def _row(r, **fields) -> dict:
+    return dict(course_id=r.course_id, class_label=f"{r.grade}-{r.letter}", subgroup=r.subgroup,
+                subject=SubjectNames(r.name_ru, r.name_uk, r.name_crh), **fields)
 
 
 def teacher_day(user_id: int, day: dt.date) -> list[dict]:
@@ -36,26 +72,22 @@ def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     with the day's changes (substituted, moved here or away, cancelled, extra)."""
     lessons_of_day, moved_away_from_day = _teacher_day_statements()
     params = {"day": day, "user_id": user_id}
-    lessons = db.session.scalars(lessons_of_day, params).all()
-    moved_away = db.session.execute(moved_away_from_day, params).all()
     bells = queries.bells()
     rows = []
-    for lesson in lessons:
-        course = lesson.course
-        mine = course.teacher_id == user_id
-        rows.append(dict(number=lesson.number, bell=bells.get(lesson.number), course=course, room=lesson.room,
-                         lesson=lesson,
-                         substituted_by=lesson.substitute if mine and lesson.substitute_id is not None else None,
-                         substitute_for=course.teacher if not mine else None,
-                         moved_from=(lesson.moved_from_day, lesson.moved_from_number)
-                         if lesson.moved_from_day is not None and (lesson.moved_from_day, lesson.moved_from_number)
-                         != (lesson.day, lesson.number) else None,
-                         moved_to=None, extra=lesson.extra))
-    for change, lesson in moved_away:
-        rows.append(dict(number=change.from_number, bell=bells.get(change.from_number), course=lesson.course,
-                         room=None, lesson=None, substituted_by=None, substitute_for=None, moved_from=None,
-                         moved_to=(lesson.day, lesson.number), extra=False))
-    return sorted(rows, key=lambda r: (r["number"], r["course"].id))
+    for r in queries.plain(lessons_of_day, params).all():
+        mine = r.teacher_id == user_id
+        other = Colleague(r.other_id, r.surname, r.name, r.patronymic) if r.other_id is not None else None
+        rows.append(_row(r, number=r.number, bell=bells.get(r.number), room=r.room, cancelled=r.state == "cancelled",
+                         substituted_by=other if mine else None, substitute_for=None if mine else other,
+                         moved_from=(r.moved_from_day, r.moved_from_number)
+                         if r.moved_from_day is not None and (r.moved_from_day, r.moved_from_number)
+                         != (r.day, r.number) else None,
+                         moved_to=None, extra=r.extra))
+    for r in queries.plain(moved_away_from_day, params).all():
+        rows.append(_row(r, number=r.from_number, bell=bells.get(r.from_number), room=None, cancelled=False,
+                         substituted_by=None, substitute_for=None, moved_from=None, moved_to=(r.day, r.number),
+                         extra=False))
+    return sorted(rows, key=lambda r: (r["number"], r["course_id"]))
 
 
 def current_class(student_id: int, day: dt.date) -> SchoolClass | None:

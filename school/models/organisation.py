@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import (DDL, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
                         Time, UniqueConstraint, event, text)
@@ -236,6 +237,19 @@ class Subject(Base):
 
     def name(self, lang: str) -> str:
         return getattr(self, f"name_{lang}", None) or self.name_ru
+
+
+class SubjectNames(NamedTuple):
+    """A subject's names read as plain columns (SUBJECT_NAMES) where a page only shows them: no ORM object per
+    row. name() is Subject's own."""
+    name_ru: str
+    name_uk: str | None
+    name_crh: str | None
+
+    name = Subject.name
+
+
+SUBJECT_NAMES = (Subject.name_ru, Subject.name_uk, Subject.name_crh)
 
 
 class Subgroup(Base):

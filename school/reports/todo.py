@@ -11,25 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
-from typing import NamedTuple
 
 from sqlalchemy import Date, bindparam, case, exists, or_, select
 
 from school import clock, queries
 from school.models import Attendance, Course, Lesson, Mark, Person, SchoolClass, Student, Subject, WorkKind
+from school.models.organisation import SUBJECT_NAMES, SubjectNames
 from school.models.register import unreasoned_absences
 from school.queries import school_settings
 from school.register import calendar
 from school.reports.timeliness import end_of, last_day_past
-
-
-class SubjectNames(NamedTuple):
-    """A subject's names as the to-do shows them: plain columns of its rows, not an ORM object per row."""
-    name_ru: str
-    name_uk: str | None
-    name_crh: str | None
-
-    name = Subject.name   # the subject's name in a language, as Subject gives it
 
 
 @dataclass
@@ -63,9 +54,6 @@ class ToDo:
 
     def __bool__(self) -> bool:
         return bool(self.lessons or self.absences)
-
-
-SUBJECT_NAMES = (Subject.name_ru, Subject.name_uk, Subject.name_crh)
 
 
 @cache
