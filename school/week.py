@@ -7,27 +7,69 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import g
 from sqlalchemy import Date, Row, bindparam, exists, literal_column, or_, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from school import queries
 from school.extensions import db
 from school.i18n import by_subject
-from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Period, SchoolClass,
-                           SubgroupMember, Subject, WorkKind)
+from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Period, Person, SchoolClass,
+                           SubgroupMember, Subject, User, WorkKind)
+from school.models.organisation import SUBJECT_NAMES, SubjectNames
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
 from school.register.grid import GRID_ATTENDANCE, GRID_MARK, GridAttendance, GridMark, row_stats
 from school.register.roster import covers, enrolled_on, overlapping
 
 
+class WeekCourse(NamedTuple):
+    """A course as the days show it (plain columns of the lessons' statement, not an ORM object)."""
+    id: int
+    class_id: int
+    subgroup_id: int | None
+    subject_id: int
+    subject: SubjectNames
+
+
+class Substitute(NamedTuple):
+    """The teacher who substitutes a lesson, by name: short_name is Person's."""
+    surname: str
+    name: str
+    patronymic: str | None
+
+    short_name = Person.short_name
+
+
+class WeekLesson(NamedTuple):
+    """A lesson of the calendar as the days show it (plain columns: the diary, the statements and the weekly
+    notices only read them)."""
+    id: int
+    course_id: int
+    day: dt.date
+    number: int
+    topic: str | None
+    homework: str | None
+    work_kind_id: int | None
+    state: str
+    substitute_id: int | None
+    moved_from_day: dt.date | None
+    moved_from_number: int | None
+    extra: bool
+    substitute: Substitute | None
+
+    @property
+    def work_kind(self) -> WorkKind | None:
+        return scales.work_kinds_by_id().get(self.work_kind_id) if self.work_kind_id is not None else None
+
+
 @dataclass
 class LessonItem:
     number: int
-    course: Course
-    lesson: Lesson | None          # always a lesson of the calendar (the timetable generates the year's)
+    course: WeekCourse
+    lesson: WeekLesson | None      # always a lesson of the calendar (the timetable generates the year's)
     bell: Row | None               # the bell times (queries.bells)
     marks: list[GridMark] = field(default_factory=list)
     attendance: GridAttendance | None = None
@@ -85,6 +127,7 @@ def _statements() -> SimpleNamespace:
     # 'cancelled' and the limit are written into the SQL: bound, they made PostgreSQL's generic plan of the
     # prepared statement look dearer than planning anew, which it then did on every diary page.
     earlier = aliased(Lesson)
+    substitute_user, substitute = aliased(User), aliased(Person)
     last_id = (select(earlier.id).where(earlier.course_id == Course.id, earlier.day < first,
                                         earlier.state != literal_column("'cancelled'"))
                .order_by(earlier.day.desc(), earlier.number.desc()).limit(literal_column("1"))
@@ -93,9 +136,16 @@ def _statements() -> SimpleNamespace:
         enrolments=select(Enrolment).options(joinedload(Enrolment.school_class))
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
-        # The classes' lessons of the days with their courses (the courses the days show are those with lessons).
-        lessons=select(Lesson).join(Course, Course.id == Lesson.course_id)
-        .options(contains_eager(Lesson.course).lazyload(Course.school_class))
+        # The classes' lessons of the days with their courses (the courses the days show are those with lessons)
+        # and the substitute's name, as plain rows: a week has thirty lessons, a class's statements as many.
+        lessons=select(Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.topic, Lesson.homework,
+                       Lesson.work_kind_id, Lesson.state, Lesson.substitute_id, Lesson.moved_from_day,
+                       Lesson.moved_from_number, Lesson.extra, substitute.surname.label("sub_surname"),
+                       substitute.name.label("sub_name"), substitute.patronymic.label("sub_patronymic"),
+                       Course.class_id, Course.subgroup_id, Course.subject_id, *SUBJECT_NAMES)
+        .join(Course, Course.id == Lesson.course_id).join(Subject, Subject.id == Course.subject_id)
+        .outerjoin(substitute_user, substitute_user.id == Lesson.substitute_id)
+        .outerjoin(substitute, substitute.id == substitute_user.person_id)
         .where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
         holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
                                        Holiday.first_day <= last, Holiday.last_day >= first),
@@ -138,8 +188,8 @@ def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
     return None
 
 
-def student_courses(student_id: int, class_id: int, day: dt.date, courses: list[Course],
-                    memberships: list[Row]) -> list[Course]:
+def student_courses(student_id: int, class_id: int, day: dt.date, courses: list,
+                    memberships: list[Row]) -> list:
     """The class's courses the student takes on that day: whole-class ones and their own subgroups'."""
     groups = {m.subgroup_id for m in memberships if covers(m.from_day, m.to_day, day)}
     return [c for c in courses if c.class_id == class_id and (c.subgroup_id is None or c.subgroup_id in groups)]
@@ -149,8 +199,8 @@ def student_courses(student_id: int, class_id: int, day: dt.date, courses: list[
 class _Classes:
     """What the classes share between their students for some days: read once per request (a class's
     statements are one request for thirty students)."""
-    courses: list[Course]
-    by_day: dict[dt.date, list[Lesson]]
+    courses: list[WeekCourse]
+    by_day: dict[dt.date, list[WeekLesson]]
     holidays: list[Holiday]
     bells: dict[int, Row]
     before: dict[int, str | None]    # per course, the homework of its last lesson before the first day
@@ -163,11 +213,14 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
     if key not in memo:
         q = _statements()
         class_ids = [c for c, _year in classes] or [0]
-        by_day: dict[dt.date, list[Lesson]] = {}
-        courses: dict[int, Course] = {}
-        for les in db.session.scalars(q.lessons, {"class_ids": class_ids, "first": first, "last": last}):
-            by_day.setdefault(les.day, []).append(les)
-            courses[les.course_id] = les.course
+        by_day: dict[dt.date, list[WeekLesson]] = {}
+        courses: dict[int, WeekCourse] = {}
+        for r in queries.plain(q.lessons, {"class_ids": class_ids, "first": first, "last": last}).all():
+            if r.course_id not in courses:
+                courses[r.course_id] = WeekCourse(r.course_id, r.class_id, r.subgroup_id, r.subject_id,
+                                                  SubjectNames(r.name_ru, r.name_uk, r.name_crh))
+            by_day.setdefault(r.day, []).append(WeekLesson(
+                *r[:12], Substitute(r.sub_surname, r.sub_name, r.sub_patronymic) if r.substitute_id else None))
         year_ids = list({year for _c, year in classes} or {0})
         memo[key] = _Classes(
             list(courses.values()), by_day,

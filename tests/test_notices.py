@@ -380,6 +380,22 @@ def test_the_digest_is_the_printed_statement_of_the_same_week(app, ids, inbox):
     assert tick(app, saturday + dt.timedelta(minutes=5))["digest"] == 0
 
 
+def test_the_digest_names_next_weeks_tests(app, ids):
+    """The weekly digest's "tests next week": the lessons of the coming week whose kind of work is a test."""
+    from school.models import WorkKind
+    with app.app_context():
+        test_kind = db.session.scalar(select(WorkKind.id).where(WorkKind.code == "test"))
+    add_lesson(app, ids["math5"], dt.date(2026, 12, 1), work_kind_id=test_kind)
+    add_lesson(app, ids["rus5"], dt.date(2026, 12, 2), topic="Диктант")   # not a test
+    with app.app_context(), app.test_request_context("/"):
+        student = db.session.get(Student, ids["emil"])
+        digest = service.digest_of(student, dt.date(2026, 11, 23))
+        assert [(i.lesson.day, i.course.id) for i in digest.tests] == [(dt.date(2026, 12, 1), ids["math5"])]
+        section = next(s for s in service.digest_sections(digest)
+                       if s.heading == "Контрольные работы на следующей неделе")
+        assert section.lines == ["вт 1 дек., Математика: Контрольная работа"]
+
+
 def test_timetable_changes_for_tomorrow_go_to_families_who_chose_them(app, ids, inbox):
     from school.models import LessonChange
 

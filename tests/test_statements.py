@@ -248,7 +248,7 @@ def test_the_statement_shows_the_diary_data_marks_absences_totals_averages(app, 
     set_student(app, ivanov, delivery="paper")
     with app.app_context():
         lesson = db.session.get(Lesson, ids["lesson"])
-        lesson.homework = "№ 12, 14"
+        lesson.homework, lesson.substitute_id = "№ 12, 14", ids["users"]["teacher2"]
         db.session.commit()
     monday = add_lesson(app, ids["math5"], dt.date(2026, 11, 23), topic="Сложение дробей")
     add_mark(app, monday, ivanov, "4", "test")
@@ -256,6 +256,7 @@ def test_the_statement_shows_the_diary_data_marks_absences_totals_averages(app, 
     (page,) = statement_sections(auth.client.get(f"/statements/classes/{ids['class5']}?week={W48}")
                                  .get_data(as_text=True))
     assert "Дроби" in page and "№ 12, 14" in page and "Сложение дробей" in page
+    assert "Дроби (Замена: Иванова А.)" in page
     assert "<b>4</b> Контрольная работа" in page
     assert "отсутствовал(а) без уважительной причины" in page
     assert re.search(r"Пропущено уроков</th>.*?<td><b>1</b></td><td>0</td><td>0</td><td>1</td><td><b>0</b>", page, re.S)

@@ -39,7 +39,7 @@ def day_lessons(lessons, L: str, kinds: dict) -> Markup:
         if cancelled:
             out.append(f'<p class="note">{_("The lesson is cancelled.") % {}}</p>')
         elif i.substituted:
-            out.append(f'<p class="note">{_("Substitution: %(name)s") % {"name": les.substitute.person.short_name}}'
+            out.append(f'<p class="note">{_("Substitution: %(name)s") % {"name": les.substitute.short_name}}'
                        "</p>")
         moved = i.moved_from
         if moved:
