@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import g
-from sqlalchemy import Date, Row, bindparam, exists, literal_column, or_, select
+from sqlalchemy import Date, Row, and_, bindparam, exists, literal_column, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from school import queries
@@ -25,13 +25,25 @@ from school.register.grid import GRID_ATTENDANCE, GRID_MARK, GridAttendance, Gri
 from school.register.roster import covers, enrolled_on, overlapping
 
 
-class WeekCourse(NamedTuple):
-    """A course as the days show it (plain columns of the lessons' statement, not an ORM object)."""
+class CourseRow(NamedTuple):
+    """A course as the diary's days and marks show it (plain columns, COURSE_ROW, not an ORM object)."""
     id: int
     class_id: int
     subgroup_id: int | None
     subject_id: int
+    attested: bool
+    assessment: str
     subject: SubjectNames
+
+    @classmethod
+    def of(cls, r) -> CourseRow:
+        """From a row of COURSE_ROW's columns."""
+        return cls(r.course_id, r.class_id, r.subgroup_id, r.subject_id, r.attested, r.assessment,
+                   SubjectNames(r.name_ru, r.name_uk, r.name_crh))
+
+
+COURSE_ROW = (Course.id.label("course_id"), Course.class_id, Course.subgroup_id, Course.subject_id, Course.attested,
+              Course.assessment, *SUBJECT_NAMES)
 
 
 class Substitute(NamedTuple):
@@ -68,7 +80,7 @@ class WeekLesson(NamedTuple):
 @dataclass
 class LessonItem:
     number: int
-    course: WeekCourse
+    course: CourseRow
     lesson: WeekLesson | None      # always a lesson of the calendar (the timetable generates the year's)
     bell: Row | None               # the bell times (queries.bells)
     marks: list[GridMark] = field(default_factory=list)
@@ -108,8 +120,8 @@ class Day:
 
 @dataclass
 class SubjectAverage:
-    subject: Subject
-    course: Course
+    subject: Subject | SubjectNames
+    course: Course | CourseRow
     count: int
     average: Decimal | None
     forecast: str | None
@@ -132,6 +144,11 @@ def _statements() -> SimpleNamespace:
                                         earlier.state != literal_column("'cancelled'"))
                .order_by(earlier.day.desc(), earlier.number.desc()).limit(literal_column("1"))
                .correlate(Course).scalar_subquery())
+    takes = and_(Course.class_id == bindparam("class_id"),
+                 or_(Course.subgroup_id.is_(None),
+                     exists().where(SubgroupMember.subgroup_id == Course.subgroup_id,
+                                    SubgroupMember.student_id == bindparam("student_id"),
+                                    enrolled_on(bindparam("day", type_=Date), SubgroupMember))))
     return SimpleNamespace(
         enrolments=select(Enrolment).options(joinedload(Enrolment.school_class))
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
@@ -142,7 +159,7 @@ def _statements() -> SimpleNamespace:
                        Lesson.work_kind_id, Lesson.state, Lesson.substitute_id, Lesson.moved_from_day,
                        Lesson.moved_from_number, Lesson.extra, substitute.surname.label("sub_surname"),
                        substitute.name.label("sub_name"), substitute.patronymic.label("sub_patronymic"),
-                       Course.class_id, Course.subgroup_id, Course.subject_id, *SUBJECT_NAMES)
+                       *COURSE_ROW[1:])
         .join(Course, Course.id == Lesson.course_id).join(Subject, Subject.id == Course.subject_id)
         .outerjoin(substitute_user, substitute_user.id == Lesson.substitute_id)
         .outerjoin(substitute, substitute.id == substitute_user.person_id)
@@ -156,13 +173,10 @@ def _statements() -> SimpleNamespace:
         memberships=select(SubgroupMember.subgroup_id, SubgroupMember.student_id, SubgroupMember.from_day,
                            SubgroupMember.to_day).where(SubgroupMember.student_id.in_(student_ids)),
         class_courses=select(Course).where(Course.class_id == bindparam("class_id")),
-        # The class's courses a student takes on a day: whole-class ones and those of their subgroups then.
-        student_courses=select(Course).where(
-            Course.class_id == bindparam("class_id"),
-            or_(Course.subgroup_id.is_(None),
-                exists().where(SubgroupMember.subgroup_id == Course.subgroup_id,
-                               SubgroupMember.student_id == bindparam("student_id"),
-                               enrolled_on(bindparam("day", type_=Date), SubgroupMember)))),
+        # The class's courses a student takes on a day: whole-class ones and those of their subgroups then (ORM
+        # objects for the class page, plain rows for the marks page).
+        student_courses=select(Course).where(takes),
+        student_course_rows=select(*COURSE_ROW).join(Subject, Subject.id == Course.subject_id).where(takes),
         period_marks=select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)
         .join(Lesson, Lesson.id == Mark.lesson_id)
         .where(Mark.student_id == bindparam("student_id"), Lesson.course_id.in_(course_ids), Lesson.day >= first,
@@ -199,7 +213,7 @@ def student_courses(student_id: int, class_id: int, day: dt.date, courses: list,
 class _Classes:
     """What the classes share between their students for some days: read once per request (a class's
     statements are one request for thirty students)."""
-    courses: list[WeekCourse]
+    courses: list[CourseRow]
     by_day: dict[dt.date, list[WeekLesson]]
     holidays: list[Holiday]
     bells: dict[int, Row]
@@ -214,11 +228,10 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
         q = _statements()
         class_ids = [c for c, _year in classes] or [0]
         by_day: dict[dt.date, list[WeekLesson]] = {}
-        courses: dict[int, WeekCourse] = {}
+        courses: dict[int, CourseRow] = {}
         for r in queries.plain(q.lessons, {"class_ids": class_ids, "first": first, "last": last}).all():
             if r.course_id not in courses:
-                courses[r.course_id] = WeekCourse(r.course_id, r.class_id, r.subgroup_id, r.subject_id,
-                                                  SubjectNames(r.name_ru, r.name_uk, r.name_crh))
+                courses[r.course_id] = CourseRow.of(r)
             by_day.setdefault(r.day, []).append(WeekLesson(
                 *r[:12], Substitute(r.sub_surname, r.sub_name, r.sub_patronymic) if r.substitute_id else None))
         year_ids = list({year for _c, year in classes} or {0})
@@ -333,6 +346,12 @@ def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list
     subject name in the reader's alphabet."""
     return by_subject(db.session.scalars(_statements().student_courses, {
         "class_id": school_class.id, "student_id": student_id, "day": day}).all())
+
+
+def course_rows_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[CourseRow]:
+    """courses_of() as plain rows (CourseRow), for a page that only shows them."""
+    return by_subject(map(CourseRow.of, queries.plain(_statements().student_course_rows, {
+        "class_id": school_class.id, "student_id": student_id, "day": day}).all()))
 
 
 def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:

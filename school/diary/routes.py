@@ -174,7 +174,7 @@ def marks(student_id: int):
     if period is not None:
         today = ctx["today"]
         # Every attested subject, pass/fail and unmarked ones too; averages exist for scale subjects only.
-        courses = [c for c in week.courses_of(student.id, ctx["klass"], today) if c.attested]
+        courses = [c for c in week.course_rows_of(student.id, ctx["klass"], today) if c.attested]
         marks = week.marks_in_period(student.id, courses, period)
         by_course = {a.course.id: a for a in week.subject_averages(courses, marks, min(period.last_day, today))}
         period_marks = plain(_statements().period_marks, {
