@@ -46,6 +46,17 @@ COURSE_ROW = (Course.id.label("course_id"), Course.class_id, Course.subgroup_id,
               Course.assessment, *SUBJECT_NAMES)
 
 
+class DayOff(NamedTuple):
+    """A holiday as the days show it (plain columns): its dates and names; name() is Holiday's."""
+    first_day: dt.date
+    last_day: dt.date
+    name_ru: str
+    name_uk: str | None
+    name_crh: str | None
+
+    name = Holiday.name
+
+
 class Substitute(NamedTuple):
     """The teacher who substitutes a lesson, by name: short_name is Person's."""
     surname: str
@@ -113,7 +124,7 @@ class LessonItem:
 @dataclass
 class Day:
     date: dt.date
-    holiday: Holiday | None
+    holiday: DayOff | None
     school_class: SchoolClass | None
     lessons: list[LessonItem] = field(default_factory=list)
 
@@ -164,8 +175,9 @@ def _statements() -> SimpleNamespace:
         .outerjoin(substitute_user, substitute_user.id == Lesson.substitute_id)
         .outerjoin(substitute, substitute.id == substitute_user.person_id)
         .where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
-        holidays=select(Holiday).where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)),
-                                       Holiday.first_day <= last, Holiday.last_day >= first),
+        holidays=select(Holiday.first_day, Holiday.last_day, Holiday.name_ru, Holiday.name_uk, Holiday.name_crh)
+        .where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)), Holiday.first_day <= last,
+               Holiday.last_day >= first),
         # (course_id, homework) of those lessons: plain rows, only their homework is shown.
         last_before=select(Lesson.course_id, Lesson.homework)
         .where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
@@ -215,7 +227,7 @@ class _Classes:
     statements are one request for thirty students)."""
     courses: list[CourseRow]
     by_day: dict[dt.date, list[WeekLesson]]
-    holidays: list[Holiday]
+    holidays: list[DayOff]
     bells: dict[int, Row]
     before: dict[int, str | None]    # per course, the homework of its last lesson before the first day
 
@@ -237,7 +249,7 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
         year_ids = list({year for _c, year in classes} or {0})
         memo[key] = _Classes(
             list(courses.values()), by_day,
-            db.session.scalars(q.holidays, {"year_ids": year_ids, "first": first, "last": last}).all(),
+            [DayOff(*h) for h in queries.plain(q.holidays, {"year_ids": year_ids, "first": first, "last": last})],
             queries.bells(),
             _homework_before(class_ids, first))
     return memo[key]
