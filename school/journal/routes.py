@@ -110,8 +110,8 @@ def grid(course_id: int):
 
 @cache
 def _lesson_statement():
-    """A lesson with its course and the course's class, built once: every save of a cell runs it (not the
-    subject, which a save does not show)."""
+    """A lesson with its course and the course's class, built once: the lesson's pages run it (not the subject,
+    which they do not show). A save of a cell reads marks.save_lesson instead."""
     return (select(Lesson).options(joinedload(Lesson.course).lazyload(Course.subject))
             .where(Lesson.id == bindparam("id")))
 
@@ -123,7 +123,7 @@ def _lesson_or_404(lesson_id) -> Lesson:
     return lesson
 
 
-def _cell_response(lesson: Lesson, student_id: int, saved: marks.CellSave, status: int = 200,
+def _cell_response(lesson: marks.CellLesson, student_id: int, saved: marks.CellSave, status: int = 200,
                    message: str | None = None):
     return render("journal/_cell_saved.html", "journal/_cell_saved.html", status=status, lesson=lesson,
                   student_id=student_id, saved=saved.cell, stats=saved.stats, message=message, writable=True,
@@ -134,7 +134,9 @@ def _cell_response(lesson: Lesson, student_id: int, saved: marks.CellSave, statu
 @bp.route("/lessons/<int:lesson_id>/students/<int:student_id>", methods=["POST"])
 @allow("teacher")
 def save_cell(lesson_id: int, student_id: int):
-    lesson = _lesson_or_404(lesson_id)
+    lesson = marks.save_lesson(lesson_id)
+    if lesson is None:
+        abort(404)
     form = CellForm()
     try:
         if not form.validate():

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from school import access, clock
 from school.extensions import db
-from school.models import AcademicYear, Attendance, Course, Lesson, Mark, MarkChange, User
+from school.models import AcademicYear, Attendance, Course, Lesson, Mark, MarkChange, SchoolClass, User
 from school.models.register import COMMENT_MAX
 from school.queries import plain, school_settings
 from school.register import calendar, rules, scales, versions
@@ -33,6 +33,35 @@ CELL_MARK = (Mark.id, Mark.slot, Mark.code, Mark.work_kind_id, Mark.comment, Mar
 CELL_ATTENDANCE = (Attendance.id, Attendance.code, Attendance.reason, Attendance.version)
 CellMark = namedtuple("CellMark", [c.key for c in CELL_MARK])
 CellAttendance = namedtuple("CellAttendance", [c.key for c in CELL_ATTENDANCE])
+
+
+# What a save reads of its lesson, the lesson's course and the course's class: the columns save_cell, the access
+# checks and the rules it calls look at, as named tuples in one plain read (save_lesson). An ORM Lesson with its
+# Course and SchoolClass cost PostgreSQL saves 0.11 ms more to load, a twentieth of a save.
+CellClass = namedtuple("CellClass", "id year_id marks_from period_scheme class_teacher_id")
+CellCourse = namedtuple("CellCourse", "id teacher_id class_id subgroup_id year_id attested assessment school_class")
+CellLesson = namedtuple("CellLesson", "id course_id day number state substitute_id work_kind_id course")
+_LESSON = (Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.state, Lesson.substitute_id,
+           Lesson.work_kind_id)
+_COURSE = (Course.id, Course.teacher_id, Course.class_id, Course.subgroup_id, Course.year_id, Course.attested,
+           Course.assessment)
+_CLASS = (SchoolClass.id, SchoolClass.year_id, SchoolClass.marks_from, SchoolClass.period_scheme,
+          SchoolClass.class_teacher_id)
+
+
+@cache
+def _save_lesson_statement():
+    return (select(*_LESSON, *_COURSE, *_CLASS).join(Course, Course.id == Lesson.course_id)
+            .join(SchoolClass, SchoolClass.id == Course.class_id).where(Lesson.id == bindparam("id")))
+
+
+def save_lesson(lesson_id: int) -> CellLesson | None:
+    """The lesson a save of its cells writes to, with its course and class (CellLesson), or None."""
+    row = plain(_save_lesson_statement(), {"id": lesson_id}).first()
+    if row is None:
+        return None
+    n, m = len(_LESSON), len(_LESSON) + len(_COURSE)
+    return CellLesson(*row[:n], CellCourse(*row[n:m], CellClass(*row[m:])))
 
 
 @dataclass
