@@ -32,6 +32,13 @@ def ends(app):
         db.session.execute(update(Subject).values(name_ru="Переписано"))
         return "updated"
 
+    @app.route("/_test/write")
+    @public
+    def plain_write():
+        from school.queries import write
+        write(update(Subject.__table__).values(name_ru="Переписано"))  # the register's writes: on the connection
+        return "written"
+
     @app.route("/_test/pending")
     @public
     def pending():
@@ -63,7 +70,7 @@ def test_a_request_that_only_read_is_committed_not_rolled_back(app, client, ends
     assert ends == ["commit"]
 
 
-@pytest.mark.parametrize("route", ["/_test/flush", "/_test/update", "/_test/pending"])
+@pytest.mark.parametrize("route", ["/_test/flush", "/_test/update", "/_test/write", "/_test/pending"])
 def test_what_a_view_wrote_and_did_not_commit_is_rolled_back(app, client, ends, route):
     before = names(app)
     ends.clear()

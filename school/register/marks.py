@@ -18,7 +18,7 @@ from school import access, clock
 from school.extensions import db
 from school.models import AcademicYear, Attendance, Course, Lesson, Mark, MarkChange, SchoolClass, User
 from school.models.register import COMMENT_MAX
-from school.queries import plain, school_settings
+from school.queries import plain, school_settings, write
 from school.register import calendar, rules, scales, versions
 from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
 from school.register.grid import RowStats, stats_around
@@ -209,11 +209,11 @@ def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> Cell:
     if current is not None and current.reason and current.code != action:
         raise RegisterError(reason_recorded_message())
     if seen == 0:  # a second first save of the cell fails on its unique (lesson, student): a conflict
-        row = _written(db.session.execute(_attendance_insert(), dict(
+        row = _written(write(_attendance_insert(), dict(
             lesson_id=lesson.id, student_id=student_id, code=action, set_by=user.id, set_at=now,
             version=versions.fresh())))
     else:
-        row = _written(db.session.execute(_attendance_update(), dict(
+        row = _written(write(_attendance_update(), dict(
             of_lesson=lesson.id, of_student=student_id, seen=seen, new_code=action, author=user.id, now=now)))
     return replace(cell, attendance=CellAttendance._make(row))
 
@@ -221,14 +221,14 @@ def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> Cell:
 def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> Cell:
     """Backspace (slot 1) empties the cell; the picker's "second mark" clear takes that slot and after."""
     for mark in [m for m in cell.marks if m.slot >= slot]:
-        _checked(db.session.execute(delete(Mark.__table__).where(Mark.id == mark.id,
+        _checked(write(delete(Mark.__table__).where(Mark.id == mark.id,
                                                        Mark.version == seen_marks.get(mark.slot, 0))))
         _log_change(lesson, student_id, mark.slot, mark.code, None, user, now)
     attendance = cell.attendance
     if slot == 1 and attendance is not None:
         if attendance.reason:
             raise RegisterError(reason_recorded_message())
-        _checked(db.session.execute(delete(Attendance.__table__).where(Attendance.id == attendance.id,
+        _checked(write(delete(Attendance.__table__).where(Attendance.id == attendance.id,
                                                              Attendance.version == seen_att)))
         attendance = None
     return replace(cell, marks=[m for m in cell.marks if m.slot < slot], attendance=attendance)
@@ -290,14 +290,14 @@ def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, co
         if slot > 1 and not any(m.slot == slot - 1 for m in cell.marks):
             raise RegisterError(_("Give the first mark before a second one."))
         # a second first save of the slot fails on its unique (lesson, student, slot): a conflict
-        row = _written(db.session.execute(_mark_insert(), dict(
+        row = _written(write(_mark_insert(), dict(
             lesson_id=lesson.id, student_id=student_id, slot=slot, scale=school_settings().scale, code=code,
             work_kind_id=kind_id, weight=kinds[kind_id].weight, comment=comment or None, author_id=user.id,
             created_at=now, updated_at=now, version=versions.fresh())))
     else:
         if existing is None:
             raise Conflict()
-        row = _written(db.session.execute(_mark_update(comment is not None), dict(
+        row = _written(write(_mark_update(comment is not None), dict(
             mark_id=existing.id, seen=seen, new_code=code, new_kind=kind_id, new_weight=kinds[kind_id].weight,
             author=user.id, now=now, new_comment=comment or None)))
         if existing.code != code or existing.work_kind_id != kind_id:
@@ -321,6 +321,6 @@ def _change_insert():
 
 
 def _log_change(lesson, student_id, slot, old, new, user, now) -> None:
-    db.session.execute(_change_insert(), dict(
+    write(_change_insert(), dict(
         lesson_id=lesson.id, student_id=student_id, slot=slot, old_code=old, new_code=new, changed_by=user.id,
         changed_at=now, reason=_("entered by a substitute") if lesson.substitute_id == user.id else None))
