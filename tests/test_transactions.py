@@ -113,3 +113,25 @@ def test_a_plain_read_sees_what_the_session_holds_unflushed_as_the_sessions_own_
             assert plain(count).scalar() == 1
         assert plain(count).scalar() == db.session.scalar(count) == 2
         db.session.rollback()
+
+
+def test_a_save_reads_its_lesson_with_its_cell_in_one_statement(app, auth, client, ids):
+    """Before it writes, a cell save reads its lesson (with the course and the class the checks look at) and the
+    cell in one statement, then the student's place in the class; after the write, the row's figures."""
+    from tests.conftest import statements_during
+    from tests.test_journal import HX, cell_url, current_version
+    auth.login("teacher")
+    token = csrf_token(client, "/profile")
+
+    def save(student_id):
+        data = {"action": "5", "version": current_version(app, ids["lesson"], student_id), "csrf_token": token}
+        return statements_during(app, lambda: client.post(cell_url(ids["lesson"], student_id), data=data,
+                                                          headers=HX))
+    assert save(ids["emil"])[1].status_code == 200  # the first save of the process also reads the scale's codes
+    seen, saved = save(ids["other5"][1])
+    assert saved.status_code == 200
+    reads_of_lessons = [s for s in seen if s.startswith("SELECT") and "FROM lessons" in s]
+    assert len(reads_of_lessons) == 1, reads_of_lessons
+    assert "marks" in reads_of_lessons[0] and "classes" in reads_of_lessons[0]
+    assert [s.split()[0] for s in seen if not s.startswith("SELECT")] == ["INSERT"], seen  # a first mark
+    assert len(seen) == 5, seen  # the login, the lesson with the cell, the roster, the mark, the row's figures

@@ -111,7 +111,7 @@ def grid(course_id: int):
 @cache
 def _lesson_statement():
     """A lesson with its course and the course's class, built once: the lesson's pages run it (not the subject,
-    which they do not show). A save of a cell reads marks.save_lesson instead."""
+    which they do not show). A save of a cell reads marks.lesson_and_cell instead."""
     return (select(Lesson).options(joinedload(Lesson.course).lazyload(Course.subject))
             .where(Lesson.id == bindparam("id")))
 
@@ -134,16 +134,17 @@ def _cell_response(lesson: marks.CellLesson, student_id: int, saved: marks.CellS
 @bp.route("/lessons/<int:lesson_id>/students/<int:student_id>", methods=["POST"])
 @allow("teacher")
 def save_cell(lesson_id: int, student_id: int):
-    lesson = marks.save_lesson(lesson_id)
-    if lesson is None:
+    read = marks.lesson_and_cell(lesson_id, student_id)
+    if read is None:
         abort(404)
+    lesson, cell = read
     form = CellForm()
     try:
         if not form.validate():
             raise RegisterError(_("Please correct the errors in the form."))
         saved = marks.save_cell(current_user, lesson, student_id, form.action.data.strip(), form.version.data,
                                 form.slot.data or 1, form.work_kind.data,
-                                form.comment.data if "comment" in request.form else None)
+                                form.comment.data if "comment" in request.form else None, cell)
     except RegisterError as e:
         db.session.rollback()
         if e.status in (403, 404):

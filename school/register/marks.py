@@ -36,8 +36,8 @@ CellAttendance = namedtuple("CellAttendance", [c.key for c in CELL_ATTENDANCE])
 
 
 # What a save reads of its lesson, the lesson's course and the course's class: the columns save_cell, the access
-# checks and the rules it calls look at, as named tuples in one plain read (save_lesson). An ORM Lesson with its
-# Course and SchoolClass cost PostgreSQL saves 0.11 ms more to load, a twentieth of a save.
+# checks and the rules it calls look at, as named tuples read with the cell (lesson_and_cell). An ORM Lesson with
+# its Course and SchoolClass cost PostgreSQL saves 0.11 ms more to load, a twentieth of a save.
 CellClass = namedtuple("CellClass", "id year_id marks_from period_scheme class_teacher_id")
 CellCourse = namedtuple("CellCourse", "id teacher_id class_id subgroup_id year_id attested assessment school_class")
 CellLesson = namedtuple("CellLesson", "id course_id day number state substitute_id work_kind_id course")
@@ -47,21 +47,6 @@ _COURSE = (Course.id, Course.teacher_id, Course.class_id, Course.subgroup_id, Co
            Course.assessment)
 _CLASS = (SchoolClass.id, SchoolClass.year_id, SchoolClass.marks_from, SchoolClass.period_scheme,
           SchoolClass.class_teacher_id)
-
-
-@cache
-def _save_lesson_statement():
-    return (select(*_LESSON, *_COURSE, *_CLASS).join(Course, Course.id == Lesson.course_id)
-            .join(SchoolClass, SchoolClass.id == Course.class_id).where(Lesson.id == bindparam("id")))
-
-
-def save_lesson(lesson_id: int) -> CellLesson | None:
-    """The lesson a save of its cells writes to, with its course and class (CellLesson), or None."""
-    row = plain(_save_lesson_statement(), {"id": lesson_id}).first()
-    if row is None:
-        return None
-    n, m = len(_LESSON), len(_LESSON) + len(_COURSE)
-    return CellLesson(*row[:n], CellCourse(*row[n:m], CellClass(*row[m:])))
 
 
 @dataclass
@@ -113,7 +98,11 @@ _ATTENDANCE_END = _MARK_END + len(CELL_ATTENDANCE)
 
 def cell_of(lesson_id: int, student_id: int) -> Cell:
     """The cell's marks and attendance (and whether its year is closed) in one query, as the database holds them."""
-    rows = plain(_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
+    return _cell_from(plain(_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all())
+
+
+def _cell_from(rows) -> Cell:
+    """The cell of _cell_statement's rows (or of rows whose columns start with its columns)."""
     cell = Cell()
     for row in rows:
         if row[0] is not None:
@@ -124,6 +113,25 @@ def cell_of(lesson_id: int, student_id: int) -> Cell:
             cell.attendance = CellAttendance._make(first[_MARK_END:_ATTENDANCE_END])
         cell.year_closed = first[_ATTENDANCE_END]
     return cell
+
+
+@cache
+def _lesson_cell_statement():
+    """The cell's statement with its lesson, course and class after the cell's columns, built once."""
+    return (_cell_statement().add_columns(*_LESSON, *_COURSE, *_CLASS)
+            .join(SchoolClass, SchoolClass.id == Course.class_id))
+
+
+def lesson_and_cell(lesson_id: int, student_id: int) -> tuple[CellLesson, Cell] | None:
+    """What a save of a cell reads before it writes, in one query: the lesson with its course and class
+    (CellLesson) and the cell as cell_of() gives it; None when there is no such lesson. save_cell checks the
+    writer before it writes anything."""
+    rows = plain(_lesson_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
+    if not rows:
+        return None
+    lesson = rows[0][_ATTENDANCE_END + 1:]
+    n, m = len(_LESSON), len(_LESSON) + len(_COURSE)
+    return CellLesson(*lesson[:n], CellCourse(*lesson[n:m], CellClass(*lesson[m:]))), _cell_from(rows)
 
 
 @dataclass
@@ -137,10 +145,11 @@ def reason_recorded_message() -> str:
     return _("The class teacher has recorded the reason of this absence: ask them before changing it.")
 
 
-def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version: str, slot: int = 1,
-              work_kind_id: int | None = None, comment: str | None = None) -> CellSave:
+def save_cell(user: User, lesson: Lesson | CellLesson, student_id: int, action: str, version: str, slot: int = 1,
+              work_kind_id: int | None = None, comment: str | None = None, cell: Cell | None = None) -> CellSave:
     """Set a mark (a scale code), an attendance code, or clear the cell. Raises RegisterError.
-    comment: None keeps the mark's comment; "" removes it.
+    comment: None keeps the mark's comment; "" removes it. cell: the cell as the caller read it in this
+    transaction with its lesson (lesson_and_cell), else it is read here.
 
     The answer's cell is the one read before the write with the rows the write returned (INSERT and UPDATE …
     RETURNING) in place of what they replaced: what this save stored, not a second read of the cell."""
@@ -155,7 +164,8 @@ def save_cell(user: User, lesson: Lesson, student_id: int, action: str, version:
                               date=format_date(lesson.day, "short")))
     if lesson.state == "cancelled":
         raise RegisterError(_("The lesson was cancelled: nothing can be entered for it."))
-    cell = cell_of(lesson.id, student_id)
+    if cell is None:
+        cell = cell_of(lesson.id, student_id)
     refusal = rules.edit_window_refusal(course, lesson.day, year_closed=cell.year_closed)
     if refusal:
         raise RegisterError(refusal)
