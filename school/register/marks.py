@@ -232,14 +232,14 @@ def _clear(user, lesson, student_id, cell, slot, seen_marks, seen_att, now) -> C
     """Backspace (slot 1) empties the cell; the picker's "second mark" clear takes that slot and after."""
     for mark in [m for m in cell.marks if m.slot >= slot]:
         _checked(write(delete(Mark.__table__).where(Mark.id == mark.id,
-                                                       Mark.version == seen_marks.get(mark.slot, 0))))
+                                                    Mark.version == seen_marks.get(mark.slot, 0))))
         _log_change(lesson, student_id, mark.slot, mark.code, None, user, now)
     attendance = cell.attendance
     if slot == 1 and attendance is not None:
         if attendance.reason:
             raise RegisterError(reason_recorded_message())
         _checked(write(delete(Attendance.__table__).where(Attendance.id == attendance.id,
-                                                             Attendance.version == seen_att)))
+                                                          Attendance.version == seen_att)))
         attendance = None
     return replace(cell, marks=[m for m in cell.marks if m.slot < slot], attendance=attendance)
 
