@@ -10,7 +10,8 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import g
-from sqlalchemy import Date, Row, and_, bindparam, exists, literal_column, or_, select
+from sqlalchemy import (Date, Integer, Numeric, Row, String, Text, and_, bindparam, cast, exists, literal_column,
+                        or_, select, union_all)
 from sqlalchemy.orm import aliased, joinedload
 
 from school import queries
@@ -21,7 +22,7 @@ from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark,
 from school.models.organisation import SUBJECT_NAMES, SubjectNames
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
-from school.register.grid import GRID_ATTENDANCE, GRID_MARK, GridAttendance, GridMark, row_stats
+from school.register.grid import GRID_MARK, GridAttendance, GridMark, row_stats
 from school.register.roster import covers, enrolled_on, overlapping
 
 
@@ -196,10 +197,21 @@ def _statements() -> SimpleNamespace:
         .order_by(Lesson.day, Mark.slot),
         # The days' marks and attendance as the grid reads them (named tuples, not objects: a class's statements
         # read a few hundred of them, and nothing here changes them).
-        marks=select(*GRID_MARK).where(Mark.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
-                                       Mark.student_id.in_(student_ids)).order_by(Mark.slot),
-        attendance=select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(bindparam("lesson_ids", expanding=True)),
-                                                  Attendance.student_id.in_(student_ids)))
+        cells=_cells_statement(bindparam("lesson_ids", expanding=True), student_ids))
+
+
+def _cells_statement(lesson_ids, student_ids):
+    """The days' marks and attendance as the grid reads them (GRID_MARK, GRID_ATTENDANCE), in one statement: each
+    mark's row with no reason, each attendance's with no slot (of a mark, never empty). Named tuples, not objects:
+    a class's statements read a few hundred of them, and nothing here changes them."""
+    marks = select(*GRID_MARK, cast(None, String).label("reason")).where(
+        Mark.lesson_id.in_(lesson_ids), Mark.student_id.in_(student_ids))
+    attendance = select(Attendance.lesson_id, Attendance.student_id, cast(None, Integer), Attendance.code,
+                        cast(None, Numeric), cast(None, Integer), cast(None, Text), Attendance.version,
+                        Attendance.reason).where(Attendance.lesson_id.in_(lesson_ids),
+                                                 Attendance.student_id.in_(student_ids))
+    both = union_all(marks, attendance)
+    return both.order_by(both.selected_columns.slot)
 
 
 def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
@@ -336,10 +348,12 @@ def class_days(memberships: dict[int, list[Row]], first: dt.date, last: dt.date,
     attendance: dict[int, dict[int, GridAttendance]] = {sid: {} for sid in memberships}
     if lesson_ids:
         params = {"lesson_ids": lesson_ids, "student_ids": ids}
-        for m in map(GridMark._make, queries.plain(q.marks, params).all()):
-            marks[m.student_id].setdefault(m.lesson_id, []).append(m)
-        for a in map(GridAttendance._make, queries.plain(q.attendance, params).all()):
-            attendance[a.student_id][a.lesson_id] = a
+        for r in queries.plain(q.cells, params).all():
+            if r.slot is None:
+                attendance[r.student_id][r.lesson_id] = GridAttendance(r.lesson_id, r.student_id, r.code, r.reason,
+                                                                       r.version)
+            else:  # in slot order
+                marks[r.student_id].setdefault(r.lesson_id, []).append(GridMark._make(r[:len(GRID_MARK)]))
     return {sid: _student_days(sid, first, last, enrolments[sid], shared, rows, marks[sid], attendance[sid])
             for sid, rows in memberships.items()}
 

@@ -431,3 +431,28 @@ def test_the_essay_is_insha_in_crimean_tatar(app, ids):
     assert dict((code, crh) for code, _ru, _uk, crh, *_ in WORK_KINDS)["essay"] == "Инша"
     with app.app_context():  # the test database is built by the migrations
         assert db.session.scalar(select(WorkKind.name_crh).where(WorkKind.code == "essay")) == "Инша"
+
+
+def test_a_days_lesson_carries_its_marks_in_slot_order_and_its_attendance(app, ids):
+    """week.days reads the days' marks and attendance in one statement: a lesson's marks come in slot order
+    whatever order they were written in, with their weights, and its attendance (a late arrival) beside them."""
+    from decimal import Decimal
+
+    from school.models import Attendance, Mark, WorkKind
+    with app.app_context():
+        kinds = {k.code: k for k in db.session.scalars(select(WorkKind))}
+        now = dt.datetime.combine(TODAY, dt.time(9))
+        for slot, code, kind in ((2, "4", "test"), (1, "5", "answer")):  # the second slot written first
+            db.session.add(Mark(lesson_id=ids["lesson"], student_id=ids["emil"], slot=slot, scale="five", code=code,
+                                work_kind_id=kinds[kind].id, weight=kinds[kind].weight,
+                                author_id=ids["users"]["teacher"], created_at=now, updated_at=now, version=1))
+        db.session.add(Attendance(lesson_id=ids["lesson"], student_id=ids["emil"], code="late",
+                                  set_by=ids["users"]["teacher"], set_at=now, version=3))
+        db.session.commit()
+        weights = (kinds["answer"].weight, kinds["test"].weight)
+    with app.test_request_context():
+        (today,) = [d for d in week.days(ids["emil"], TODAY, TODAY)]
+        (item,) = [i for i in today.lessons if i.lesson.id == ids["lesson"]]
+        assert [(m.slot, m.code, m.weight) for m in item.marks] == [(1, "5", weights[0]), (2, "4", weights[1])]
+        assert all(isinstance(m.weight, Decimal) for m in item.marks)
+        assert (item.attendance.code, item.attendance.reason, item.attendance.version) == ("late", None, 3)
