@@ -166,7 +166,8 @@ def _statements() -> SimpleNamespace:
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
         # The classes' lessons of the days with their courses (the courses the days show are those with lessons)
-        # and the substitute's name, as plain rows: a week has thirty lessons, a class's statements as many.
+        # and the substitute's name, as plain rows: a week has thirty lessons, a class's statements as many. The
+        # first twelve columns are WeekLesson's fields in their order.
         lessons=select(Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.topic, Lesson.homework,
                        Lesson.work_kind_id, Lesson.state, Lesson.substitute_id, Lesson.moved_from_day,
                        Lesson.moved_from_number, Lesson.extra, substitute.surname.label("sub_surname"),
@@ -195,8 +196,6 @@ def _statements() -> SimpleNamespace:
         .where(Mark.student_id == bindparam("student_id"), Lesson.course_id.in_(course_ids), Lesson.day >= first,
                Lesson.day <= last)
         .order_by(Lesson.day, Mark.slot),
-        # The days' marks and attendance as the grid reads them (named tuples, not objects: a class's statements
-        # read a few hundred of them, and nothing here changes them).
         cells=_cells_statement(bindparam("lesson_ids", expanding=True), student_ids))
 
 
