@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-
 from typing import NamedTuple
 
 from sqlalchemy import Date, and_, bindparam, case, func, or_, select
