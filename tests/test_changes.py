@@ -172,7 +172,14 @@ def test_the_substitute_sees_the_lesson_and_enters_only_its_register(app, auth, 
             (ids["users"]["teacher2"], None)]
         other = lesson_at(ids["math5"], TODAY - dt.timedelta(days=7), 1).id
     auth.logout()
+    auth.login("teacher")
+    auth.post("/lang", {"language": "ru"})
+    assert "заменяет учитель Иванова А." in auth.client.get("/").get_data(as_text=True)  # who substitutes them
+    auth.logout()
     auth.login("teacher2")
+    auth.post("/lang", {"language": "ru"})
+    home = auth.client.get("/").get_data(as_text=True)
+    assert "вы заменяете учителя Абдураимова Э." in home  # the day names whom they substitute for
     from tests.test_journal import save
     assert save(auth, ids["lesson"], ids["emil"], "5").status_code == 200
     assert save(auth, other, ids["emil"], "5").status_code in (403, 404)
