@@ -20,6 +20,7 @@ from school.i18n import by_subject
 from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Period, Person, SchoolClass,
                            SubgroupMember, Subject, User, WorkKind)
 from school.models.organisation import SUBJECT_NAMES, SubjectNames
+from school.models.people import StaffName
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
 from school.register.grid import GRID_MARK, GridAttendance, GridMark, row_stats
@@ -40,7 +41,7 @@ class CourseRow(NamedTuple):
     def of(cls, r) -> CourseRow:
         """From a row of COURSE_ROW's columns."""
         return cls(r.course_id, r.class_id, r.subgroup_id, r.subject_id, r.attested, r.assessment,
-                   SubjectNames(r.name_ru, r.name_uk, r.name_crh))
+                   SubjectNames.of(r))
 
 
 COURSE_ROW = (Course.id.label("course_id"), Course.class_id, Course.subgroup_id, Course.subject_id, Course.attested,
@@ -58,15 +59,6 @@ class DayOff(NamedTuple):
     name = Holiday.name
 
 
-class Substitute(NamedTuple):
-    """The teacher who substitutes a lesson, by name: short_name is Person's."""
-    surname: str
-    name: str
-    patronymic: str | None
-
-    short_name = Person.short_name
-
-
 class WeekLesson(NamedTuple):
     """A lesson of the calendar as the days show it (plain columns: the diary, the statements and the weekly
     notices only read them)."""
@@ -82,7 +74,7 @@ class WeekLesson(NamedTuple):
     moved_from_day: dt.date | None
     moved_from_number: int | None
     extra: bool
-    substitute: Substitute | None
+    substitute: StaffName | None   # who substitutes it
 
     @property
     def work_kind(self) -> WorkKind | None:
@@ -255,8 +247,9 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
         for r in queries.plain(q.lessons, {"class_ids": class_ids, "first": first, "last": last}).all():
             if r.course_id not in courses:
                 courses[r.course_id] = CourseRow.of(r)
-            by_day.setdefault(r.day, []).append(WeekLesson(
-                *r[:12], Substitute(r.sub_surname, r.sub_name, r.sub_patronymic) if r.substitute_id else None))
+            substitute = (StaffName(r.substitute_id, r.sub_surname, r.sub_name, r.sub_patronymic)
+                          if r.substitute_id else None)
+            by_day.setdefault(r.day, []).append(WeekLesson(*r[:12], substitute))
         year_ids = list({year for _c, year in classes} or {0})
         memo[key] = _Classes(
             list(courses.values()), by_day,

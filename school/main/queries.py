@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from typing import NamedTuple
 
 from sqlalchemy import Date, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
@@ -13,20 +12,11 @@ from school.extensions import db
 from school.models import (Course, Enrolment, Guardianship, Lesson, LessonChange, Mark, Person, SchoolClass,
                            StaffRole, Student, Subgroup, Subject, User)
 from school.models.organisation import SUBJECT_NAMES, SubjectNames
+from school.models.people import StaffName
 
 
 def enrolled_on(day: dt.date):
     return and_(Enrolment.from_day <= day, or_(Enrolment.to_day.is_(None), Enrolment.to_day >= day))
-
-
-class Colleague(NamedTuple):
-    """The other teacher of a lesson (who substitutes, or whom one substitutes for): their user id and name."""
-    id: int
-    surname: str
-    name: str
-    patronymic: str | None
-
-    short_name = Person.short_name
 
 
 def _day_columns():
@@ -63,7 +53,7 @@ def _teacher_day_statements():
 
 def _row(r, **fields) -> dict:
     return dict(course_id=r.course_id, class_label=f"{r.grade}-{r.letter}", subgroup=r.subgroup,
-                subject=SubjectNames(r.name_ru, r.name_uk, r.name_crh), **fields)
+                subject=SubjectNames.of(r), **fields)
 
 
 def teacher_day(user_id: int, day: dt.date) -> list[dict]:
@@ -75,7 +65,7 @@ def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     rows = []
     for r in queries.plain(lessons_of_day, params).all():
         mine = r.teacher_id == user_id
-        other = Colleague(r.other_id, r.surname, r.name, r.patronymic) if r.other_id is not None else None
+        other = StaffName(r.other_id, r.surname, r.name, r.patronymic) if r.other_id is not None else None
         rows.append(_row(r, number=r.number, bell=bells.get(r.number), room=r.room, cancelled=r.state == "cancelled",
                          substituted_by=other if mine else None, substitute_for=None if mine else other,
                          moved_from=(r.moved_from_day, r.moved_from_number)

@@ -248,6 +248,11 @@ class SubjectNames(NamedTuple):
 
     name = Subject.name
 
+    @classmethod
+    def of(cls, row) -> SubjectNames:
+        """From a row that selected SUBJECT_NAMES."""
+        return cls(row.name_ru, row.name_uk, row.name_crh)
+
 
 SUBJECT_NAMES = (Subject.name_ru, Subject.name_uk, Subject.name_crh)
 

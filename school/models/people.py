@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +41,17 @@ class Person(Base):
     def short_name(self) -> str:
         initials = "".join(f"{p[0]}." for p in (self.name, self.patronymic) if p)
         return f"{self.surname} {initials}".strip()
+
+
+class StaffName(NamedTuple):
+    """A member of staff by user id and name, read as plain columns where a page only names them (a substitute,
+    the teacher one substitutes for). short_name is Person's."""
+    id: int
+    surname: str
+    name: str
+    patronymic: str | None
+
+    short_name = Person.short_name
 
 
 class User(Base):

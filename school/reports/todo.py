@@ -111,7 +111,6 @@ def todo(user_id: int, year_id: int | None) -> ToDo:
     # rung by), worked out once rather than as a date and time per lesson.
     topic_until = last_day_past(now, s.topic_deadline_days)
     homework_rung_by = now - dt.timedelta(minutes=s.homework_deadline_minutes)
-    marks_until: dict[int, dt.date] = {}
     for r in rows:
         missing = []
         if r.no_topic and r.day <= topic_until:
@@ -120,16 +119,12 @@ def todo(user_id: int, year_id: int | None) -> ToDo:
             ends = bells.get(r.number)
             if (dt.datetime.combine(r.day, ends) if ends else end_of(r.day, 0)) < homework_rung_by:
                 missing.append("homework")
-        if r.is_test and not r.has_marks:
-            until = marks_until.get(r.mark_deadline_days)
-            if until is None:
-                until = marks_until[r.mark_deadline_days] = last_day_past(now, r.mark_deadline_days)
-            if r.day <= until:
-                missing.append("marks")
+        if r.is_test and not r.has_marks and r.day <= last_day_past(now, r.mark_deadline_days):
+            missing.append("marks")
         if missing:
             out.lessons.append(Item(r.id, r.course_id, r.day, f"{r.grade}-{r.letter}",
-                                    SubjectNames(r.name_ru, r.name_uk, r.name_crh), missing))
+                                    SubjectNames.of(r), missing))
     for r in queries.plain(_absences_statement(), params).all():
         out.absences.append(Absence(r.id, r.class_id, r.day, f"{r.grade}-{r.letter}",
-                                    SubjectNames(r.name_ru, r.name_uk, r.name_crh), f"{r.surname} {r.student_name}"))
+                                    SubjectNames.of(r), f"{r.surname} {r.student_name}"))
     return out
