@@ -71,15 +71,39 @@ def _bells_statement():
     return select(BellTime.number, BellTime.starts, BellTime.ends).order_by(BellTime.number)
 
 
-def bells():
-    """The bell times by lesson number, read once per request (the home page's day and to-do list, the diary's
-    days and the changes page all show them): rows of number, starts and ends, as plain rows (only shown)."""
-    if "_bells" not in g:
-        g._bells = {b.number: b for b in plain(_bells_statement()).all()}
-    return g._bells
+@cache
+def _holidays_statement():
+    from school.models import Holiday
+
+    return (select(Holiday.first_day, Holiday.last_day, Holiday.name_ru, Holiday.name_uk, Holiday.name_crh)
+            .where(Holiday.year_id == bindparam("year_id")).order_by(Holiday.first_day))
 
 
 SETTINGS_TTL_SECONDS = 30
+
+
+def _kept(key, read):
+    """What read() answers, kept in this process for SETTINGS_TTL_SECONDS beside the school's settings and
+    cleared with them (clear_settings_cache). For the school's few rows that pages only show and an
+    administrator seldom changes: another worker shows a change within half a minute."""
+    cache = current_app.extensions.setdefault("defter_settings", {})
+    now = time.monotonic()
+    kept = cache.get(key)
+    if kept is None or now - kept[0] > SETTINGS_TTL_SECONDS:
+        kept = cache[key] = (now, read())
+    return kept[1]
+
+
+def bells() -> dict:
+    """The bell times by lesson number (the home page's day and to-do list, the diary's days and the changes
+    page show them): plain rows of number, starts and ends, kept as _kept keeps them."""
+    return _kept("bells", lambda: {b.number: b for b in plain(_bells_statement()).all()})
+
+
+def holidays(year_id: int) -> tuple:
+    """A year's holidays by their first day: plain rows of first_day, last_day and the names, kept as _kept keeps
+    them (the diary's days show them)."""
+    return _kept(("holidays", year_id), lambda: tuple(plain(_holidays_statement(), {"year_id": year_id})))
 
 
 def school_settings():
@@ -98,6 +122,6 @@ def school_settings():
 
 
 def clear_settings_cache() -> None:
-    """After the school's settings are saved: this process reads them again at once (the other workers within
-    SETTINGS_TTL_SECONDS)."""
+    """After the school's settings, its bells or its holidays are saved: this process reads them again at once
+    (the other workers within SETTINGS_TTL_SECONDS)."""
     current_app.extensions.pop("defter_settings", None)

@@ -169,9 +169,6 @@ def _statements() -> SimpleNamespace:
         .outerjoin(substitute_user, substitute_user.id == Lesson.substitute_id)
         .outerjoin(substitute, substitute.id == substitute_user.person_id)
         .where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
-        holidays=select(Holiday.first_day, Holiday.last_day, Holiday.name_ru, Holiday.name_uk, Holiday.name_crh)
-        .where(Holiday.year_id.in_(bindparam("year_ids", expanding=True)), Holiday.first_day <= last,
-               Holiday.last_day >= first),
         # (course_id, homework) of those lessons: plain rows, only their homework is shown.
         last_before=select(Lesson.course_id, Lesson.homework)
         .where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
@@ -250,10 +247,10 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
             substitute = (StaffName(r.substitute_id, r.sub_surname, r.sub_name, r.sub_patronymic)
                           if r.substitute_id else None)
             by_day.setdefault(r.day, []).append(WeekLesson(*r[:12], substitute))
-        year_ids = list({year for _c, year in classes} or {0})
         memo[key] = _Classes(
             list(courses.values()), by_day,
-            [DayOff(*h) for h in queries.plain(q.holidays, {"year_ids": year_ids, "first": first, "last": last})],
+            [DayOff(*h) for year_id in {year for _c, year in classes} for h in queries.holidays(year_id)
+             if h.first_day <= last and h.last_day >= first],
             queries.bells(),
             _homework_before(class_ids, first))
     return memo[key]

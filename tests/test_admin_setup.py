@@ -278,3 +278,28 @@ def test_a_set_up_school_goes_home(auth, client):
     auth.login("admin")
     assert client.get("/").status_code == 200
     assert client.get("/admin/setup").headers["Location"] == "/admin"
+
+
+def test_a_holiday_and_a_bell_saved_show_on_the_next_page_though_pages_keep_them(app, auth, client, ids):
+    """The diary's days keep the holidays and the bells in the process (queries.holidays, queries.bells); saving
+    the year clears them, so the page after the save shows the change, not what it kept. (The parent reads
+    Crimean Tatar.)"""
+    auth.login("parent")
+    week = client.get("/diary/").get_data(as_text=True)
+    assert "Къыш тенефюси" not in week and "· 08:00" in week
+    auth.logout()
+    auth.login("admin")
+    with app.app_context():
+        q1 = db.session.scalar(select(Period.id).where(Period.number == 1))
+    periods = [{"id": str(q1), "scheme": "quarters", "first_day": "2026-09-01", "last_day": "2026-10-24"},
+               {"id": str(ids["q2"]), "scheme": "quarters", "first_day": "2026-11-05", "last_day": "2026-12-28"}]
+    pause = {"first_day": "2026-11-26", "last_day": "2026-11-27", "name_ru": "Зимняя пауза", "name_uk": "Пауза",
+             "name_crh": "Къыш тенефюси"}
+    r = auth.post("/admin/setup/year", year_form(periods=periods, holidays=[HOLIDAY, pause],
+                                                 bells=[{**BELL, "starts": "08:05", "ends": "08:50"}]))
+    assert r.status_code == 303
+    auth.logout()
+    auth.login("parent")
+    week = client.get("/diary/").get_data(as_text=True)
+    assert "Къыш тенефюси" in week
+    assert "· 08:05" in week and "· 08:00" not in week

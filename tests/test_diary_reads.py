@@ -7,6 +7,7 @@ import pytest
 
 from school.extensions import db
 from school.models import Attendance
+from school.queries import clear_settings_cache
 from tests import factory
 from tests.conftest import statements_during
 
@@ -28,6 +29,23 @@ def test_no_diary_page_runs_a_statement_twice(app, auth, client, ids, page):
     seen = statements_of(app, client, url)
     repeated = {s for s in seen if seen.count(s) > 1}
     assert not repeated, repeated
+
+
+def test_the_week_keeps_the_bells_and_the_holidays_between_pages(app, auth, client, ids):
+    """Pages only show them and an administrator seldom changes them: the first week page reads them, the next
+    ones (in this process, within SETTINGS_TTL_SECONDS) do not; saving the year clears them
+    (test_admin_setup.py::test_a_holiday_and_a_bell_saved_show_on_the_next_page_though_pages_keep_them)."""
+    def reads(seen: list[str], table: str) -> int:
+        return sum(1 for s in seen if f"FROM {table}" in s)
+
+    auth.login("parent")
+    url = f"/diary/{ids['emil']}"
+    with app.app_context():
+        clear_settings_cache()
+    first = statements_of(app, client, url)
+    assert reads(first, "bell_times") == 1 and reads(first, "holidays") == 1
+    again = statements_of(app, client, url)
+    assert reads(again, "bell_times") == 0 and reads(again, "holidays") == 0
 
 
 def test_the_attendance_page_reads_as_much_for_many_absences_as_for_none(app, auth, client, ids):
