@@ -494,6 +494,30 @@ def test_subgroup_course_shows_only_its_students(app, auth, ids):
     assert save(auth, lesson, ids["other5"][1], "5").status_code == 404  # in the class, not in the subgroup
 
 
+def test_a_student_who_left_the_subgroup_takes_no_entries_in_its_course_after(app, auth, ids):
+    """The save reads whether the student is in the class and the subgroup on the lesson's day with the lesson:
+    a membership that ended the day before does not cover it (422, the roster's message), nor does the class
+    enrolment alone."""
+    from school.models import Subgroup, SubgroupMember
+    with app.app_context():
+        subject = db.session.scalar(select(Subject).where(Subject.short == "rus"))
+        group = Subgroup(class_id=ids["class5"], subject_id=subject.id, name="1 группа")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(SubgroupMember(subgroup_id=group.id, student_id=ids["emil"], from_day=dt.date(2026, 9, 1),
+                                      to_day=TODAY - dt.timedelta(days=1)))
+        course = Course(year_id=ids["year_id"], subject_id=subject.id, teacher_id=ids["users"]["teacher"],
+                        class_id=ids["class5"], subgroup_id=group.id, hours_per_week=Decimal(2))
+        db.session.add(course)
+        db.session.commit()
+        course_id = course.id
+    before, today = add_lesson(app, course_id, TODAY - dt.timedelta(days=1), 4), add_lesson(app, course_id, TODAY, 4)
+    auth.login("teacher")
+    assert save(auth, before, ids["emil"], "5").status_code == 200
+    refused = save(auth, today, ids["emil"], "5")
+    assert refused.status_code == 422 and "Аблаев Эмиль" in refused.get_data(as_text=True)
+
+
 def test_second_mark_has_its_own_version(app, auth, ids):
     auth.login("teacher")
     save(auth, ids["lesson"], ids["emil"], "4")

@@ -116,8 +116,9 @@ def test_a_plain_read_sees_what_the_session_holds_unflushed_as_the_sessions_own_
 
 
 def test_a_save_reads_its_lesson_with_its_cell_in_one_statement(app, auth, client, ids):
-    """Before it writes, a cell save reads its lesson (with the course and the class the checks look at) and the
-    cell in one statement, then the student's place in the class; after the write, the row's figures."""
+    """Before it writes, a cell save reads its lesson (with the course and the class the checks look at), the
+    cell and whether the student is in the class that day in one statement; after the write, the row's
+    figures."""
     from tests.conftest import statements_during
     from tests.test_journal import HX, cell_url, current_version
     auth.login("teacher")
@@ -134,4 +135,5 @@ def test_a_save_reads_its_lesson_with_its_cell_in_one_statement(app, auth, clien
     assert len(reads_of_lessons) == 1, reads_of_lessons
     assert "marks" in reads_of_lessons[0] and "classes" in reads_of_lessons[0]
     assert [s.split()[0] for s in seen if not s.startswith("SELECT")] == ["INSERT"], seen  # a first mark
-    assert len(seen) == 5, seen  # the login, the lesson with the cell, the roster, the mark, the row's figures
+    assert not [s for s in seen if s.startswith("SELECT enrolments")], seen  # no roster of its own
+    assert len(seen) == 4, seen  # the login, the lesson with the cell, the mark, the row's figures

@@ -137,14 +137,14 @@ def save_cell(lesson_id: int, student_id: int):
     read = marks.lesson_and_cell(lesson_id, student_id)
     if read is None:
         abort(404)
-    lesson, cell = read
+    lesson = read.lesson
     form = CellForm()
     try:
         if not form.validate():
             raise RegisterError(_("Please correct the errors in the form."))
         saved = marks.save_cell(current_user, lesson, student_id, form.action.data.strip(), form.version.data,
                                 form.slot.data or 1, form.work_kind.data,
-                                form.comment.data if "comment" in request.form else None, cell)
+                                form.comment.data if "comment" in request.form else None, read)
     except RegisterError as e:
         db.session.rollback()
         if e.status in (403, 404):

@@ -11,18 +11,19 @@ from functools import cache
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from school import access, clock
 from school.extensions import db
-from school.models import AcademicYear, Attendance, Course, Lesson, Mark, MarkChange, SchoolClass, User
+from school.models import (AcademicYear, Attendance, Course, Enrolment, Lesson, Mark, MarkChange, SchoolClass,
+                           SubgroupMember, User)
 from school.models.register import COMMENT_MAX
 from school.queries import plain, school_settings, write
 from school.register import calendar, rules, scales, versions
 from school.register.errors import Conflict, Forbidden, NotFound, RegisterError
 from school.register.grid import RowStats, stats_around
-from school.register.roster import roster_row
+from school.register.roster import enrolled_on, roster_row
 
 ATTENDANCE_ACTIONS = ("absent", "late", "ill", "excused")
 
@@ -117,21 +118,39 @@ def _cell_from(rows) -> Cell:
 
 @cache
 def _lesson_cell_statement():
-    """The cell's statement with its lesson, course and class after the cell's columns, built once."""
-    return (_cell_statement().add_columns(*_LESSON, *_COURSE, *_CLASS)
+    """The cell's statement with whether the student is in the lesson's class (and the course's subgroup) on its
+    day, then the lesson, course and class, after the cell's columns; built once. In the class on the day is
+    roster.RosterRow.enrolled's rule: an enrolment and, for a subgroup's course, a membership that cover it."""
+    student_id = bindparam("student_id")
+    enrolled = and_(
+        exists().where(Enrolment.student_id == student_id, Enrolment.class_id == Course.class_id,
+                       enrolled_on(Lesson.day)),
+        or_(Course.subgroup_id.is_(None),
+            exists().where(SubgroupMember.subgroup_id == Course.subgroup_id, SubgroupMember.student_id == student_id,
+                           enrolled_on(Lesson.day, SubgroupMember))))
+    return (_cell_statement().add_columns(enrolled.label("enrolled"), *_LESSON, *_COURSE, *_CLASS)
             .join(SchoolClass, SchoolClass.id == Course.class_id))
 
 
-def lesson_and_cell(lesson_id: int, student_id: int) -> tuple[CellLesson, Cell] | None:
+@dataclass
+class SaveRead:
+    """What a save of a cell reads before it writes (lesson_and_cell)."""
+    lesson: CellLesson
+    cell: Cell
+    enrolled: bool  # the student is in the lesson's class (and subgroup) on its day
+
+
+def lesson_and_cell(lesson_id: int, student_id: int) -> SaveRead | None:
     """What a save of a cell reads before it writes, in one query: the lesson with its course and class
-    (CellLesson) and the cell as cell_of() gives it; None when there is no such lesson. save_cell checks the
-    writer before it writes anything."""
+    (CellLesson), the cell as cell_of() gives it and whether the student is in the class that day; None when
+    there is no such lesson. save_cell checks the writer before it writes anything."""
     rows = plain(_lesson_cell_statement(), {"lesson_id": lesson_id, "student_id": student_id}).all()
     if not rows:
         return None
-    lesson = rows[0][_ATTENDANCE_END + 1:]
+    enrolled, *lesson = rows[0][_ATTENDANCE_END + 1:]
     n, m = len(_LESSON), len(_LESSON) + len(_COURSE)
-    return CellLesson(*lesson[:n], CellCourse(*lesson[n:m], CellClass(*lesson[m:]))), _cell_from(rows)
+    return SaveRead(CellLesson(*lesson[:n], CellCourse(*lesson[n:m], CellClass(*lesson[m:]))), _cell_from(rows),
+                    bool(enrolled))
 
 
 @dataclass
@@ -146,26 +165,27 @@ def reason_recorded_message() -> str:
 
 
 def save_cell(user: User, lesson: Lesson | CellLesson, student_id: int, action: str, version: str, slot: int = 1,
-              work_kind_id: int | None = None, comment: str | None = None, cell: Cell | None = None) -> CellSave:
+              work_kind_id: int | None = None, comment: str | None = None, read: SaveRead | None = None
+              ) -> CellSave:
     """Set a mark (a scale code), an attendance code, or clear the cell. Raises RegisterError.
-    comment: None keeps the mark's comment; "" removes it. cell: the cell as the caller read it in this
-    transaction with its lesson (lesson_and_cell), else it is read here.
+    comment: None keeps the mark's comment; "" removes it. read: the cell and the student's place as the caller
+    read them in this transaction with the lesson (lesson_and_cell), else they are read here.
 
     The answer's cell is the one read before the write with the rows the write returned (INSERT and UPDATE …
     RETURNING) in place of what they replaced: what this save stored, not a second read of the cell."""
     course = lesson.course
     if not access.may_write_lesson(user, lesson):
         raise Forbidden() if access.may_read_course(user, course) else NotFound()
-    row = roster_row(course, lesson.day, student_id)
-    if row is None:
-        raise NotFound()
-    if not row.enrolled(lesson.day):
-        raise RegisterError(_("%(name)s is not in this class on %(date)s.", name=row.label,
-                              date=format_date(lesson.day, "short")))
+    if read is None or not read.enrolled:  # the roster tells a forged id from a student not in the class then
+        row = roster_row(course, lesson.day, student_id)
+        if row is None:
+            raise NotFound()
+        if not row.enrolled(lesson.day):
+            raise RegisterError(_("%(name)s is not in this class on %(date)s.", name=row.label,
+                                  date=format_date(lesson.day, "short")))
     if lesson.state == "cancelled":
         raise RegisterError(_("The lesson was cancelled: nothing can be entered for it."))
-    if cell is None:
-        cell = cell_of(lesson.id, student_id)
+    cell = cell_of(lesson.id, student_id) if read is None else read.cell
     refusal = rules.edit_window_refusal(course, lesson.day, year_closed=cell.year_closed)
     if refusal:
         raise RegisterError(refusal)
