@@ -74,11 +74,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         # with a whole page, as htmx.render decides) the navigation's unread number and the user's name too.
         page = request.method == "GET" and not wants_partial()
         try:
-            row = db.session.execute(access.login_statement(page), {"id": int(user_id), "today": clock.today()}
-                                     ).unique().one_or_none()
+            row = queries.plain(access.login_statement(page), {"id": int(user_id), "today": clock.today()}
+                                ).one_or_none()
         except ValueError:
             return None
-        user = row[0] if row is not None else None
+        user = access.Login(row) if row is not None else None
         if user is None or not user.active:
             sessions.end()
             return None

@@ -134,3 +134,23 @@ def test_the_current_year_is_read_with_the_login_not_by_a_statement_of_its_own(a
     own = [s for s in seen if s.lstrip().startswith("SELECT academic_years.id") and "FROM users" not in s]
     assert not own, own
     assert any("FROM users" in s and "AS year_id" in s for s in seen)
+
+
+def test_the_requests_user_is_read_as_plain_columns_and_its_roles_with_it(app, auth, client):
+    """The user loader reads the login as plain columns (access.Login): no ORM User is loaded on a page that only
+    asks who is signed in, in one statement with the staff roles and the derived ones; the home page greets
+    the user by the first name that statement read."""
+    from school.access import Login
+    from school.extensions import db
+    from school.models import User
+
+    auth.login("teacher")
+    with client:
+        seen, page = statements_during(app, lambda: client.get("/"))
+        assert page.status_code == 200 and "Эльмира" in page.get_data(as_text=True)
+        assert isinstance(current_user._get_current_object(), Login)
+        assert current_user.staff_roles == {"teacher"}
+        assert user_roles() == {"teacher", "class_teacher"}
+        assert not [o for o in db.session.identity_map.values() if isinstance(o, User)]
+    assert len([s for s in seen if "FROM users" in s]) == 1
+    assert not [s for s in seen if s.startswith("SELECT persons")]  # the name came with the login

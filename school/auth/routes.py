@@ -99,7 +99,7 @@ def logout():
     """Signing out ends this login's sessions on every device: a copy of the cookie (a shared staff-room computer,
     a lost phone) must not outlive it, and sessions are signed cookies that only the session version can revoke."""
     audit.record("logout", f"user:{current_user.id}")
-    current_user.end_sessions()
+    current_user.record.end_sessions()
     db.session.commit()
     logout_user()
     session.clear()
@@ -121,7 +121,7 @@ def set_language():
     if code not in SUPPORTED:
         abort(422)
     if current_user.is_authenticated and current_user.language != code:
-        current_user.language = code
+        current_user.record.language = current_user.language = code  # the login this request holds too
         audit.record("language", f"user:{current_user.id}", code)
         db.session.commit()
     refresh()
@@ -148,18 +148,19 @@ def password():
 def change_password():
     form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.old_password.data):
+        user = current_user.record
+        if not verify_password(user.password_hash, form.old_password.data):
             form.old_password.errors.append(_("The current password is wrong."))
-        elif verify_password(current_user.password_hash, form.new_password.data):
+        elif verify_password(user.password_hash, form.new_password.data):
             form.new_password.errors.append(_("The new password must differ from the current one."))
         else:
-            current_user.password_hash = hash_password(form.new_password.data)
-            current_user.password_changed_at = clock.now()
-            current_user.must_change_password = False
-            current_user.end_sessions()
+            user.password_hash = hash_password(form.new_password.data)
+            user.password_changed_at = clock.now()
+            user.must_change_password = False
+            user.end_sessions()
             audit.record("password_changed", f"user:{current_user.id}")
             db.session.commit()
-            sessions.keep(current_user)  # every other device is signed out; this one goes on
+            sessions.keep(user)  # every other device is signed out; this one goes on
             flash(_("Your password has been changed."), "ok")
             next_ = request.form.get("next")
             return redirect(safe_next(next_) if next_ else url_for("auth.profile"), 303)
@@ -184,7 +185,7 @@ def sign_out_user(user_id: int):
 def change_language():
     form = LanguageForm(prefix="lang")
     if form.validate_on_submit():
-        current_user.language = form.language.data
+        current_user.record.language = current_user.language = form.language.data
         audit.record("language", f"user:{current_user.id}", form.language.data)
         db.session.commit()
         refresh()

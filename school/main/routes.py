@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from school import clock
 from school.access import ANY, allow, public, user_roles
 from school.admin.setup import first_run_pending
+from school.extensions import db
 from school.htmx import render
 from school.main import queries
+from school.models import Student
 from school.queries import current_year_id
 from school.reports.todo import todo
 
@@ -46,8 +49,9 @@ def home():
         context["todo_shown"] = TODO_ON_HOME
     if "parent" in roles:
         context["children"] = queries.children_of(current_user.person_id, day)
-    if "student" in roles and current_user.person.student:
-        student_id = current_user.person.student.id
+    student_id = "student" in roles and db.session.scalar(select(Student.id).where(
+        Student.person_id == current_user.person_id))
+    if student_id:
         context["own_class"] = queries.current_class(student_id, day)
         context["own_student_id"] = student_id
         context["school_day"] = queries.next_school_day(student_id, day)

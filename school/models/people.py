@@ -96,6 +96,15 @@ class User(Base):
     def staff_roles(self) -> set[str]:
         return {r.role for r in self.roles}
 
+    # What access.Login, the request's user as the user loader reads it, answers too.
+    @property
+    def record(self) -> User:
+        return self
+
+    @property
+    def first_name(self) -> str:
+        return self.person.name
+
     def end_sessions(self) -> None:
         """Every session of this login, on every device, fails its next request."""
         self.session_version = (self.session_version or 1) + 1
