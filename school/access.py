@@ -9,6 +9,7 @@ Every view declares its audience with @allow(...) or @public; a view without a d
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
@@ -237,28 +238,51 @@ def may_set_reason(user, attendance) -> bool:
     return attendance.lesson.course.school_class.class_teacher_id == user.id
 
 
-def family_students(user) -> list:
+class StudentName(NamedTuple):
+    surname: str
+    name: str
+
+
+class FamilyStudent(NamedTuple):
+    """A family's student as every diary page reads them (the children's names, the settings' choices): plain
+    columns, not a Student with its Person, which cost each diary page about 0.1 ms more to load. What changes
+    the student reads the ORM row (the diary's settings)."""
+    id: int
+    person_id: int
+    delivery: str
+    statement_language: str
+    person: StudentName
+
+
+def family_students(user) -> list[FamilyStudent]:
     """The children of a parent, and the student themself (first); another family's child is never here."""
     roles = user_roles(user)
     if not roles & {"parent", "student"}:
         return []
     # One query for both: the person's own student record (first) and their children.
-    rows = db.session.execute(_family_statement(), {"person_id": user.person_id}).all()
+    from school.queries import plain
+
+    rows = [(FamilyStudent(*r[:4], StudentName(*r[4:6])), r.child)
+            for r in plain(_family_statement(), {"person_id": user.person_id}).all()]
     own = [s for s, child in rows if not child and "student" in roles]
     return own + [s for s, child in rows if child and "parent" in roles and s not in own]
 
 
 @cache
 def _family_statement():
-    """family_students' query, built once (every diary page runs it): (student, is a child of the person)."""
-    from school.models import Guardianship, Student
+    """family_students' query, built once (every diary page runs it): FamilyStudent's columns and whether the
+    student is a child of the person."""
+    from school.models import Guardianship, Person, Student
 
     person = bindparam("person_id")
     child = exists().where(Guardianship.student_id == Student.id, Guardianship.guardian_id == person)
     # The children as an IN list, not the EXISTS again: with EXISTS in the OR, SQLite and PostgreSQL read every
     # student of the school and test each one; with IN they look up both sides in their indexes.
     children = select(Guardianship.student_id).where(Guardianship.guardian_id == person)
-    return (select(Student, child.label("child")).where(or_(Student.person_id == person, Student.id.in_(children)))
+    return (select(Student.id, Student.person_id, Student.delivery, Student.statement_language, Person.surname,
+                   Person.name, child.label("child"))
+            .join(Person, Person.id == Student.person_id)
+            .where(or_(Student.person_id == person, Student.id.in_(children)))
             .order_by(Student.id))
 
 

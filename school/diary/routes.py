@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import Date, bindparam, func, select
 
 from school import access, audit, clock, week
-from school.access import allow
+from school.access import FamilyStudent, allow
 from school.diary.forms import AckForm, FamilyForm
 from school.diary.render import attendance_label, day_lessons
 from school.extensions import db
@@ -28,12 +28,12 @@ bp = Blueprint("diary", __name__, url_prefix="/diary")
 FAMILY = ("parent", "student")
 
 
-def my_students() -> list[Student]:
+def my_students() -> list[FamilyStudent]:
     """The children of a parent, or the student themself; in a fixed order (the first is the default)."""
     return access.family_students(current_user)
 
 
-def student_or_404(student_id) -> tuple[Student, list[Student]]:
+def student_or_404(student_id) -> tuple[FamilyStudent, list[FamilyStudent]]:
     students = my_students()
     found = next((s for s in students if str(s.id) == str(student_id)), None)
     if found is None:
@@ -68,7 +68,7 @@ def _week_start() -> dt.date:
     return calendar.week_bounds(clock.today())[0]
 
 
-def _enrolments(student: Student, also: tuple[dt.date, dt.date] | None = None) -> list:
+def _enrolments(student: FamilyStudent, also: tuple[dt.date, dt.date] | None = None) -> list:
     """The student's enrolments a year either side of today (and over the days `also`): what _common and the
     week both need, read once."""
     day = clock.today()
@@ -78,7 +78,7 @@ def _enrolments(student: Student, also: tuple[dt.date, dt.date] | None = None) -
     return week._enrolments(student.id, first, last)
 
 
-def _common(student: Student, students: list[Student], tab: str, enrolments: list | None = None) -> dict:
+def _common(student: FamilyStudent, students: list[FamilyStudent], tab: str, enrolments: list | None = None) -> dict:
     day = clock.today()
     if enrolments is None:
         enrolments = _enrolments(student)
@@ -122,7 +122,7 @@ def _week_title(monday: dt.date, current: dt.date) -> str:
 VISIT_MINUTES = 30
 
 
-def _week_page(student: Student, students: list[Student], status: int = 200):
+def _week_page(student: FamilyStudent, students: list[FamilyStudent], status: int = 200):
     monday = _week_start()
     sunday = monday + dt.timedelta(days=6)
     current = calendar.week_bounds(clock.today())[0]
@@ -252,7 +252,7 @@ def settings():
         form = FamilyForm(prefix=f"s{sid}")
         forms[sid] = form
         if form.validate():
-            student = next(s for s in students if s.id == sid)
+            student = db.session.get(Student, sid)  # one of the guarded students above
             student.delivery = form.delivery.data
             student.statement_language = form.statement_language.data
             audit.record("family_preferences", f"student:{sid}", f"{form.delivery.data} {form.statement_language.data}")
