@@ -12,7 +12,7 @@ from typing import NamedTuple
 from flask import g
 from sqlalchemy import (Date, Integer, Numeric, Row, String, Text, and_, bindparam, cast, exists, literal_column,
                         or_, select, union_all)
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from school import queries
 from school.extensions import db
@@ -46,6 +46,38 @@ class CourseRow(NamedTuple):
 
 COURSE_ROW = (Course.id.label("course_id"), Course.class_id, Course.subgroup_id, Course.subject_id, Course.attested,
               Course.assessment, *SUBJECT_NAMES)
+
+
+class ClassRow(NamedTuple):
+    """A class as the days and the diary's pages use it (plain columns); label is SchoolClass's."""
+    id: int
+    year_id: int
+    grade: int
+    letter: str
+    period_scheme: str
+    marks_from: dt.date | None
+    class_teacher_id: int | None
+
+    label = SchoolClass.label
+
+
+class EnrolmentRow(NamedTuple):
+    """A student's stay in a class as the days read it (plain columns, ENROLMENT_ROW), with its class."""
+    id: int
+    student_id: int
+    class_id: int
+    from_day: dt.date
+    to_day: dt.date | None
+    school_class: ClassRow
+
+    @classmethod
+    def of(cls, r) -> EnrolmentRow:
+        return cls(*r[:5], ClassRow(*r[5:]))
+
+
+ENROLMENT_ROW = (Enrolment.id, Enrolment.student_id, Enrolment.class_id, Enrolment.from_day, Enrolment.to_day,
+                 SchoolClass.id.label("class_row_id"), SchoolClass.year_id, SchoolClass.grade, SchoolClass.letter,
+                 SchoolClass.period_scheme, SchoolClass.marks_from, SchoolClass.class_teacher_id)
 
 
 class DayOff(NamedTuple):
@@ -118,7 +150,7 @@ class LessonItem:
 class Day:
     date: dt.date
     holiday: DayOff | None
-    school_class: SchoolClass | None
+    school_class: ClassRow | None
     lessons: list[LessonItem] = field(default_factory=list)
 
 
@@ -154,7 +186,8 @@ def _statements() -> SimpleNamespace:
                                     SubgroupMember.student_id == bindparam("student_id"),
                                     enrolled_on(bindparam("day", type_=Date), SubgroupMember))))
     return SimpleNamespace(
-        enrolments=select(Enrolment).options(joinedload(Enrolment.school_class))
+        # Plain rows (EnrolmentRow): every diary page reads them, and only compares their days and shows the class.
+        enrolments=select(*ENROLMENT_ROW).join(SchoolClass, SchoolClass.id == Enrolment.class_id)
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
         # The classes' lessons of the days with their courses (the courses the days show are those with lessons)
@@ -202,12 +235,12 @@ def _cells_statement(lesson_ids, student_ids):
     return both.order_by(both.selected_columns.slot)
 
 
-def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[Enrolment]:
-    return db.session.scalars(_statements().enrolments,
-                              {"student_ids": [student_id], "first": first, "last": last}).all()
+def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[EnrolmentRow]:
+    return [EnrolmentRow.of(r) for r in queries.plain(_statements().enrolments,
+                                                      {"student_ids": [student_id], "first": first, "last": last})]
 
 
-def class_on(enrolments: list[Enrolment], day: dt.date) -> SchoolClass | None:
+def class_on(enrolments: list[EnrolmentRow], day: dt.date) -> ClassRow | None:
     for e in enrolments:
         if covers(e.from_day, e.to_day, day):
             return e.school_class
@@ -274,14 +307,14 @@ def _homework_due(out: list[Day], before: dict[int, str | None]) -> None:
             previous[item.course.id] = item.lesson.homework if item.lesson is not None else None
 
 
-def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment] | None = None) -> list[Day]:
+def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[EnrolmentRow] | None = None) -> list[Day]:
     """Every day from first to last with what the student had, in each class they were in on that day.
     `enrolments`: the student's enrolments when the caller has read them already (any that meet the days)."""
     return class_days(memberships_of([student_id]), first, last,
                       None if enrolments is None else {student_id: enrolments})[student_id]
 
 
-def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[Enrolment], shared: _Classes,
+def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[EnrolmentRow], shared: _Classes,
                   memberships: list[Row], marks: dict[int, list[GridMark]],
                   attendance: dict[int, GridAttendance]) -> list[Day]:
     """The days of days() from what was read: the student's enrolments and subgroups, the classes' shared rows,
@@ -318,15 +351,15 @@ def memberships_of(student_ids: list[int]) -> dict[int, list[Row]]:
 
 
 def class_days(memberships: dict[int, list[Row]], first: dt.date, last: dt.date,
-               enrolments: dict[int, list[Enrolment]] | None = None) -> dict[int, list[Day]]:
+               enrolments: dict[int, list[EnrolmentRow]] | None = None) -> dict[int, list[Day]]:
     """days() of one student or several at once (a class's statements), by student: read in a constant number of
     statements whatever the number of students. memberships: memberships_of(the students); enrolments: theirs by
     student when the caller has read them already (any that meet the days)."""
     q, ids = _statements(), list(memberships) or [0]
     if enrolments is None:
         enrolments = {sid: [] for sid in memberships}
-        for e in db.session.scalars(q.enrolments, {"student_ids": ids, "first": first, "last": last}):
-            enrolments[e.student_id].append(e)
+        for r in queries.plain(q.enrolments, {"student_ids": ids, "first": first, "last": last}).all():
+            enrolments[r.student_id].append(EnrolmentRow.of(r))
     else:
         enrolments = {sid: [e for e in rows if e.from_day <= last and (e.to_day is None or e.to_day >= first)]
                       for sid, rows in enrolments.items()}
@@ -352,24 +385,24 @@ def totals(week: list[Day]) -> Totals:
                  if item.attendance is not None and not item.cancelled)
 
 
-def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
+def period_of(school_class: SchoolClass | ClassRow, day: dt.date) -> Period | None:
     return calendar.period_containing(calendar.periods_of(school_class), day)
 
 
-def courses_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[Course]:
+def courses_of(student_id: int, school_class: SchoolClass | ClassRow, day: dt.date) -> list[Course]:
     """The courses of the class that the student takes on that day (student_courses, in one statement), by
     subject name in the reader's alphabet."""
     return by_subject(db.session.scalars(_statements().student_courses, {
         "class_id": school_class.id, "student_id": student_id, "day": day}).all())
 
 
-def course_rows_of(student_id: int, school_class: SchoolClass, day: dt.date) -> list[CourseRow]:
+def course_rows_of(student_id: int, school_class: SchoolClass | ClassRow, day: dt.date) -> list[CourseRow]:
     """courses_of() as plain rows (CourseRow), for a page that only shows them."""
     return by_subject(map(CourseRow.of, queries.plain(_statements().student_course_rows, {
         "class_id": school_class.id, "student_id": student_id, "day": day}).all()))
 
 
-def averages(student_id: int, school_class: SchoolClass, day: dt.date) -> list[SubjectAverage]:
+def averages(student_id: int, school_class: SchoolClass | ClassRow, day: dt.date) -> list[SubjectAverage]:
     """The current average and forecast per subject — the grid's own function (register.grid.row_stats)."""
     period = period_of(school_class, day)
     if period is None:
