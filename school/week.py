@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from school import queries
 from school.extensions import db
 from school.i18n import by_subject
-from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Period, Person, SchoolClass,
+from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Person, SchoolClass,
                            SubgroupMember, Subject, User, WorkKind)
 from school.models.organisation import SUBJECT_NAMES, SubjectNames
 from school.models.people import StaffName
@@ -385,7 +385,7 @@ def totals(week: list[Day]) -> Totals:
                  if item.attendance is not None and not item.cancelled)
 
 
-def period_of(school_class: SchoolClass | ClassRow, day: dt.date) -> Period | None:
+def period_of(school_class: SchoolClass | ClassRow, day: dt.date) -> calendar.PeriodRow | None:
     return calendar.period_containing(calendar.periods_of(school_class), day)
 
 
@@ -411,7 +411,7 @@ def averages(student_id: int, school_class: SchoolClass | ClassRow, day: dt.date
     return subject_averages(courses, marks_in_period(student_id, courses, period), min(period.last_day, day))
 
 
-def marks_in_period(student_id: int, courses: list[Course], period: Period) -> list[Row]:
+def marks_in_period(student_id: int, courses: list[Course], period: calendar.PeriodRow) -> list[Row]:
     """The student's marks in the courses' lessons of the period, by day: rows of the mark's code, weight,
     work kind and comment with the lesson's day and course_id (plain rows: nothing here is written)."""
     return queries.plain(_statements().period_marks, {

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from school.extensions import db
+from school.queries import plain
 from school.models import Course, Period, SchoolClass
 
 
@@ -35,20 +36,34 @@ def iso_week(day: dt.date) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
+class PeriodRow(NamedTuple):
+    """A reporting period as periods_of reads it: Period's columns as plain values (the pages and the checks
+    compare its days and its id and show its number; nothing changes a period through it)."""
+    id: int
+    year_id: int
+    scheme: str
+    number: int
+    first_day: dt.date
+    last_day: dt.date
+    closed_at: dt.datetime | None
+
+
 @cache
 def _periods_statement():
     """periods_of's query, built once (the diary's marks and attendance pages and every grid run it)."""
-    return (select(Period).where(Period.year_id == bindparam("year_id"), Period.scheme == bindparam("scheme"))
+    return (select(*(getattr(Period, name) for name in PeriodRow._fields))
+            .where(Period.year_id == bindparam("year_id"), Period.scheme == bindparam("scheme"))
             .order_by(Period.number))
 
 
-def periods_of(school_class: SchoolClass) -> list[Period]:
-    """The reporting periods of the class's scheme in its year, in order."""
-    return db.session.scalars(_periods_statement(), {"year_id": school_class.year_id,
-                                                     "scheme": school_class.period_scheme}).all()
+def periods_of(school_class) -> list[PeriodRow]:
+    """The reporting periods of the class's scheme in its year, in order. school_class: anything with year_id
+    and period_scheme (a SchoolClass, a week.ClassRow)."""
+    return [PeriodRow(*r) for r in plain(_periods_statement(), {"year_id": school_class.year_id,
+                                                                 "scheme": school_class.period_scheme})]
 
 
-def period_containing(periods: list[Period], day: dt.date) -> Period | None:
+def period_containing(periods: list[PeriodRow], day: dt.date) -> PeriodRow | None:
     """The period holding the day; in a holiday the one before it; before the first, the first."""
     for p in periods:
         if p.first_day <= day <= p.last_day:
