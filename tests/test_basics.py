@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 
@@ -41,6 +43,32 @@ def test_parent_home_lists_children(auth, client):
     html = client.get("/").get_data(as_text=True)
     assert "Эмиль" in html and "Ленур" in html
     assert "Смирнова" not in html
+
+
+def test_parent_home_reads_the_children_with_their_classes_in_one_statement(app, auth, client, ids):
+    """Each child with their class today, in one statement however many children: Ленур, who left 6-А
+    yesterday, is listed without a class; Эмиль with 5-А."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from school.extensions import db
+    from school.models import Enrolment
+    from tests.conftest import statements_during
+    from tests.factory import TODAY
+
+    with app.app_context():
+        stay = db.session.scalar(select(Enrolment).where(Enrolment.student_id == ids["lenur"]))
+        stay.to_day = TODAY - dt.timedelta(days=1)
+        db.session.commit()
+    auth.login("parent")  # the parent reads Crimean Tatar
+    client.get("/")
+    seen, page = statements_during(app, lambda: client.get("/"))
+    items = re.findall(r"<li><a href=\"/diary/\d+\">([^<]*)</a>([^<]*)</li>", page.get_data(as_text=True))
+    assert [(name.split()[-1], "5-А" in rest, "6-А" in rest) for name, rest in items] == [
+        ("Эмиль", True, False), ("Ленур", False, False)], items
+    assert len([s for s in seen if s.startswith("SELECT students") and "classes" in s]) == 1
+    assert not [s for s in seen if s.startswith("SELECT classes")]  # no class read a child
 
 
 def test_admin_home_shows_counts(auth, client):
