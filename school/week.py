@@ -10,19 +10,20 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import g
-from sqlalchemy import Date, Row, and_, bindparam, exists, literal_column, or_, select
+from sqlalchemy import (Date, Integer, Numeric, Row, String, Text, and_, bindparam, cast, exists, literal_column,
+                        or_, select, union_all)
 from sqlalchemy.orm import aliased
 
 from school import queries
 from school.extensions import db
 from school.i18n import by_subject
-from school.models import (Course, Enrolment, Holiday, Lesson, Mark, Person, SchoolClass, SubgroupMember, Subject,
-                           User, WorkKind)
+from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Person, SchoolClass,
+                           SubgroupMember, Subject, User, WorkKind)
 from school.models.organisation import SUBJECT_NAMES, SubjectNames
 from school.models.people import StaffName
 from school.register import calendar, scales
 from school.register.attendance import Totals, tally
-from school.register.grid import GRID_MARK, GridAttendance, GridMark, cells_statement, row_stats
+from school.register.grid import GRID_MARK, GridAttendance, GridMark, row_stats
 from school.register.roster import covers, enrolled_on, overlapping
 
 
@@ -217,7 +218,21 @@ def _statements() -> SimpleNamespace:
         .where(Mark.student_id == bindparam("student_id"), Lesson.course_id.in_(course_ids), Lesson.day >= first,
                Lesson.day <= last)
         .order_by(Lesson.day, Mark.slot),
-        cells=cells_statement(bindparam("lesson_ids", expanding=True), student_ids))
+        cells=_cells_statement(bindparam("lesson_ids", expanding=True), student_ids))
+
+
+def _cells_statement(lesson_ids, student_ids):
+    """The days' marks and attendance as the grid reads them (GRID_MARK, GRID_ATTENDANCE), in one statement: each
+    mark's row with no reason, each attendance's with no slot (of a mark, never empty). Named tuples, not objects:
+    a class's statements read a few hundred of them, and nothing here changes them."""
+    marks = select(*GRID_MARK, cast(None, String).label("reason")).where(
+        Mark.lesson_id.in_(lesson_ids), Mark.student_id.in_(student_ids))
+    attendance = select(Attendance.lesson_id, Attendance.student_id, cast(None, Integer), Attendance.code,
+                        cast(None, Numeric), cast(None, Integer), cast(None, Text), Attendance.version,
+                        Attendance.reason).where(Attendance.lesson_id.in_(lesson_ids),
+                                                 Attendance.student_id.in_(student_ids))
+    both = union_all(marks, attendance)
+    return both.order_by(both.selected_columns.slot)
 
 
 def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[EnrolmentRow]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -531,25 +530,6 @@ def test_second_mark_has_its_own_version(app, auth, ids):
     # Backspace empties the whole cell
     assert save(auth, ids["lesson"], ids["emil"], "clear").status_code == 200
     assert marks(app) == []
-
-
-def test_the_grid_reads_its_marks_and_attendance_in_one_statement_each_cell_whole(app, auth, ids):
-    """The grid's cells come from one statement (marks and attendance as one UNION ALL, grid.cells_statement):
-    a cell with two marks and a late arrival shows both marks in slot order after the attendance, and the
-    version a save must send, as the database holds it."""
-    from tests.conftest import statements_during
-    auth.login("teacher")
-    save(auth, ids["lesson"], ids["emil"], "4")
-    save(auth, ids["lesson"], ids["emil"], "5", slot="2")
-    save(auth, ids["lesson"], ids["emil"], "late")
-    version = current_version(app, ids["lesson"], ids["emil"])
-    assert version.count(".") == 1 and not version.endswith("-0")
-    seen, page = statements_during(app, lambda: auth.client.get(f"/journal/courses/{ids['math5']}"))
-    html = page.get_data(as_text=True)
-    cell_reads = [s for s in seen if "FROM marks" in s or "FROM attendance" in s]
-    assert len(cell_reads) == 1 and "UNION ALL" in cell_reads[0], cell_reads
-    cell = re.search(rf'data-v="{re.escape(version)}"[^>]*>(.*?)</td>', html)
-    assert cell is not None and cell.group(1).startswith("<i>") and cell.group(1).endswith("</i> 4 5")
 
 
 def test_a_simultaneous_first_save_is_a_conflict_not_a_500(app, auth, ids, monkeypatch):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Callable
 
-from sqlalchemy import Date, Integer, Numeric, String, Text, and_, bindparam, cast, select, union_all
+from sqlalchemy import Date, and_, bindparam, select
 
 from school import clock, grading
 from school.extensions import db
@@ -56,34 +56,21 @@ GridAttendance = namedtuple("GridAttendance", [c.key for c in GRID_ATTENDANCE])
 GridPeriodMark = namedtuple("GridPeriodMark", ["student_id", "code", "version"])
 
 
-def cells_statement(lesson_ids, student_ids=None):
-    """The lessons' marks and attendance (of the students, when given) as the grid reads them, in one statement:
-    each mark's row (GRID_MARK) with no reason after it, each attendance's (GRID_ATTENDANCE's columns) with no
-    slot (a mark's is never empty), the marks in slot order. Plain rows: the grid, the diary's days and a class's
-    statements read hundreds of them and change none."""
-    marks = select(*GRID_MARK, cast(None, String).label("reason")).where(Mark.lesson_id.in_(lesson_ids))
-    attendance = select(Attendance.lesson_id, Attendance.student_id, cast(None, Integer), Attendance.code,
-                        cast(None, Numeric), cast(None, Integer), cast(None, Text), Attendance.version,
-                        Attendance.reason).where(Attendance.lesson_id.in_(lesson_ids))
-    if student_ids is not None:
-        marks = marks.where(Mark.student_id.in_(student_ids))
-        attendance = attendance.where(Attendance.student_id.in_(student_ids))
-    both = union_all(marks, attendance)
-    return both.order_by(both.selected_columns.slot)
-
-
 @cache
 def _grid_statements():
     """The grid's reads, built once with bound parameters (building a statement costs more than running it): the
-    course's lessons of the days shown; their marks and attendance (cells_statement: a thousand cells are only
-    read; a save reads its cell again); the period marks (code and version)."""
+    course's lessons of the days shown; their marks and attendance, as plain rows (a thousand cells are only read;
+    a save reads its cell again, as objects); the period marks (code and version)."""
     course_id = bindparam("course_id")
     lessons = (select(Lesson).where(Lesson.course_id == course_id, Lesson.day >= bindparam("first", type_=Date),
                                     Lesson.day <= bindparam("last", type_=Date))
                .order_by(Lesson.day, Lesson.number))
+    lesson_ids = bindparam("lesson_ids", expanding=True)
+    marks = select(*GRID_MARK).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)
+    attendance = select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(lesson_ids))
     period_marks = select(PeriodMark.student_id, PeriodMark.code, PeriodMark.version).where(
         PeriodMark.course_id == course_id, PeriodMark.kind == "period", PeriodMark.period_id == bindparam("period_id"))
-    return lessons, cells_statement(bindparam("lesson_ids", expanding=True)), period_marks
+    return lessons, marks, attendance, period_marks
 
 
 def grid(course: Course, period: Period) -> dict:
@@ -91,7 +78,7 @@ def grid(course: Course, period: Period) -> dict:
     generates the whole year's; the grid shows what is held and what is coming next). Reads only."""
     from school.register.marks import Cell
 
-    lessons_of, cells_of, period_marks_of = _grid_statements()
+    lessons_of, marks_of, attendance_of, period_marks_of = _grid_statements()
     lessons = db.session.scalars(lessons_of, {
         "course_id": course.id, "first": period.first_day,
         "last": min(period.last_day, clock.today() + dt.timedelta(days=AHEAD))}).all()
@@ -99,18 +86,20 @@ def grid(course: Course, period: Period) -> dict:
     cells: dict[tuple[int, int], Cell] = {}
     marks_by_student: dict[int, list] = {}
     if lessons:
-        marks = len(GRID_MARK)
-        for r in plain(cells_of, {"lesson_ids": [les.id for les in lessons]}).all():
-            key = (r.lesson_id, r.student_id)
+        ids = {"lesson_ids": [les.id for les in lessons]}
+        for m in map(GridMark._make, plain(marks_of, ids).all()):
+            key = (m.lesson_id, m.student_id)
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = Cell()
-            if r.slot is None:
-                cell.attendance = GridAttendance(r.lesson_id, r.student_id, r.code, r.reason, r.version)
-            else:  # in slot order
-                m = GridMark._make(r[:marks])
-                cell.marks.append(m)
-                marks_by_student.setdefault(key[1], []).append(m)
+            cell.marks.append(m)
+            marks_by_student.setdefault(key[1], []).append(m)
+        for a in map(GridAttendance._make, plain(attendance_of, ids).all()):
+            key = (a.lesson_id, a.student_id)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = Cell()
+            cell.attendance = a
     period_marks = {pm.student_id: pm for pm in map(GridPeriodMark._make, plain(
         period_marks_of, {"course_id": course.id, "period_id": period.id}).all())}
     stats_for = stats_of(scales.scale_entries(), school_settings().round_up_from)
