@@ -107,18 +107,21 @@ def holidays(year_id: int) -> tuple:
 
 
 def school_settings():
-    """The school's row, read at most every 30 s per process: every save needs the edit window and the scale,
-    and a changed setting reaches all workers within half a minute."""
+    """The school's row, read at most every 30 s per process (kept as _kept keeps): every save needs the edit
+    window and the scale, and a changed setting reaches all workers within half a minute."""
+    row = _kept("school", _read_school)
+    if row is None:  # no school yet: asked again next time, so the one being set up shows at once
+        current_app.extensions["defter_settings"].pop("school", None)
+    return row
+
+
+def _read_school():
     from school.models import School
 
-    cache = current_app.extensions.setdefault("defter_settings", {})
-    now = time.monotonic()
-    if cache.get("row") is None or now - cache["at"] > SETTINGS_TTL_SECONDS:
-        row = db.session.get(School, 1)
-        if row is not None:
-            db.session.expunge(row)
-        cache.update(row=row, at=now)
-    return cache["row"]
+    row = db.session.get(School, 1)
+    if row is not None:
+        db.session.expunge(row)
+    return row
 
 
 def clear_settings_cache() -> None:

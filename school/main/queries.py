@@ -13,10 +13,7 @@ from school.models import (Course, Enrolment, Guardianship, Lesson, LessonChange
                            StaffRole, Student, Subgroup, Subject, User)
 from school.models.organisation import SUBJECT_NAMES, SubjectNames
 from school.models.people import StaffName
-
-
-def enrolled_on(day: dt.date):
-    return and_(Enrolment.from_day <= day, or_(Enrolment.to_day.is_(None), Enrolment.to_day >= day))
+from school.register.roster import enrolled_on
 
 
 def _day_columns():
