@@ -62,12 +62,11 @@ def _grid_statements():
     course's lessons of the days shown; their marks and attendance, as plain rows (a thousand cells are only read;
     a save reads its cell again, as objects); the period marks (code and version)."""
     course_id = bindparam("course_id")
-    lessons = (select(Lesson).where(Lesson.course_id == course_id, Lesson.day >= bindparam("first", type_=Date),
-                                    Lesson.day <= bindparam("last", type_=Date))
-               .order_by(Lesson.day, Lesson.number))
-    lesson_ids = bindparam("lesson_ids", expanding=True)
-    marks = select(*GRID_MARK).where(Mark.lesson_id.in_(lesson_ids)).order_by(Mark.slot)
-    attendance = select(*GRID_ATTENDANCE).where(Attendance.lesson_id.in_(lesson_ids))
+    shown = (Lesson.course_id == course_id, Lesson.day >= bindparam("first", type_=Date),
+             Lesson.day <= bindparam("last", type_=Date))
+    lessons = select(Lesson).where(*shown).order_by(Lesson.day, Lesson.number)
+    marks = select(*GRID_MARK).join(Lesson, Lesson.id == Mark.lesson_id).where(*shown).order_by(Mark.slot)
+    attendance = select(*GRID_ATTENDANCE).join(Lesson, Lesson.id == Attendance.lesson_id).where(*shown)
     period_marks = select(PeriodMark.student_id, PeriodMark.code, PeriodMark.version).where(
         PeriodMark.course_id == course_id, PeriodMark.kind == "period", PeriodMark.period_id == bindparam("period_id"))
     return lessons, marks, attendance, period_marks
@@ -79,22 +78,21 @@ def grid(course: Course, period: Period) -> dict:
     from school.register.marks import Cell
 
     lessons_of, marks_of, attendance_of, period_marks_of = _grid_statements()
-    lessons = db.session.scalars(lessons_of, {
-        "course_id": course.id, "first": period.first_day,
-        "last": min(period.last_day, clock.today() + dt.timedelta(days=AHEAD))}).all()
+    shown = {"course_id": course.id, "first": period.first_day,
+             "last": min(period.last_day, clock.today() + dt.timedelta(days=AHEAD))}
+    lessons = db.session.scalars(lessons_of, shown).all()
     students = roster(course.class_id, course.subgroup_id, period.first_day, period.last_day)
     cells: dict[tuple[int, int], Cell] = {}
     marks_by_student: dict[int, list] = {}
     if lessons:
-        ids = {"lesson_ids": [les.id for les in lessons]}
-        for m in map(GridMark._make, plain(marks_of, ids).all()):
+        for m in map(GridMark._make, plain(marks_of, shown).all()):
             key = (m.lesson_id, m.student_id)
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = Cell()
             cell.marks.append(m)
             marks_by_student.setdefault(key[1], []).append(m)
-        for a in map(GridAttendance._make, plain(attendance_of, ids).all()):
+        for a in map(GridAttendance._make, plain(attendance_of, shown).all()):
             key = (a.lesson_id, a.student_id)
             cell = cells.get(key)
             if cell is None:
