@@ -5,7 +5,8 @@ database: a temporary SQLite file, or a scratch database on the PostgreSQL serve
 and dropped here). The first line names the database. Every page and save is measured twice: in-process through
 the Flask test client, and as `http_*` through gunicorn on 127.0.0.1 with the README's settings (`-w 2 --threads 4`)
 by a plain keep-alive http.client after logging in. Times are judged as ratios to baseline_ms (GET /healthz)
-measured the same way in the same run, so a slow or shared machine neither fails them nor hides a regression.
+measured the same way in the same run, each run against the baseline of its own round (measure()), so a slow or
+shared machine neither fails them nor hides a regression.
 Statement counts (`*_queries`) are deterministic. `make bench` prints everything, then exits 1 when a figure is
 over its budget (named on stderr).
 """
@@ -92,17 +93,17 @@ def p(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def emit_time(prefix: str, name: str, times: list[float], p99: bool = False) -> None:
-    """The median (and p99) in ms and as a ratio to the same run's baseline of the same kind (in-process or http)."""
-    base = SEEN[f"{prefix}baseline_ms"]
+def emit_time(prefix: str, name: str, times: list[float], ratios: list[float], p99: bool = False) -> None:
+    """The median (and p99) in ms, and of the ratios: each run's time over the baseline of its own round, of the
+    same kind (in-process or http)."""
     if p99:
         emit(f"{prefix}{name}_p50_ms", statistics.median(times), "ms")
-        emit(f"{prefix}{name}_p50_per_baseline", statistics.median(times) / base, "ratio")
+        emit(f"{prefix}{name}_p50_per_baseline", statistics.median(ratios), "ratio")
         emit(f"{prefix}{name}_p99_ms", p(times, 0.99), "ms")
-        emit(f"{prefix}{name}_p99_per_baseline", p(times, 0.99) / base, "ratio")
+        emit(f"{prefix}{name}_p99_per_baseline", p(ratios, 0.99), "ratio")
     else:
         emit(f"{prefix}{name}_ms", statistics.median(times), "ms")
-        emit(f"{prefix}{name}_per_baseline", statistics.median(times) / base, "ratio")
+        emit(f"{prefix}{name}_per_baseline", statistics.median(ratios), "ratio")
 
 
 class Statements:
@@ -312,13 +313,15 @@ def measure(prefix: str, new_client, fixture: dict, versions: dict, n: int, quer
     """The pages and saves the issues name, through one kind of client; `prefix` names the kind ("" or "http_").
     With `queries` (in-process only) also the statements each one runs.
 
-    The baseline is taken first, in one block of 20 n runs, as it always was. The figures' runs are then taken
-    in n rounds, each round a few runs of every figure in turn, so that every figure's runs are spread over the
-    same seconds. This machine has slow spells of a second or more that touch the database's work far more
-    than /healthz: taken one figure after another, a spell landed whole on one figure (the diary's week took
-    2.2 ms in one block of 40 runs and 4.2 ms in the next, with /healthz within 3 % of 0.19 ms throughout).
-    The baseline is not interleaved with them: taken between pages, /healthz itself came out a fifth slower
-    (0.22-0.23 ms against 0.19), which would have lowered every ratio."""
+    The runs are taken in n rounds: in each, a block of the baseline (GET /healthz), then a few runs of every
+    figure in turn, so that every figure's runs are spread over the same seconds. A run's ratio is its time over
+    the baseline of its own round. This machine has spells of a second or so in which everything runs about 1.7
+    times slower, /healthz too (twelve blocks of 100 in a row: 0.24, 0.39, 0.39, 0.42, 0.45 ms ...). One block of
+    the baseline taken before the figures, as the bench did, caught one spell or none and moved every ratio of the
+    run with it: five runs of the same code gave the diary's week 14.6-20.8 and the grid 51.9-64.6; with the
+    baseline of each round, 15.5-17.6 and 51.5-55.6. The round's first two requests of /healthz are not counted
+    (the one after a page pays for the caches the page left cold), which can only make the baseline lower and the
+    ratios higher."""
     anonymous = new_client()
     teacher = logged_in(new_client(), "teacher")
     grid_url = f"/journal/courses/{fixture['course']}"
@@ -329,9 +332,9 @@ def measure(prefix: str, new_client, fixture: dict, versions: dict, n: int, quer
     parent = logged_in(new_client(), "parent")
     student_id = re.search(rb'/diary/(\d+)/marks', ok(parent, "/diary/")).group(1).decode()
 
+    baseline = lambda: ok(anonymous, "/healthz")  # noqa: E731
     for _ in range(20):
-        ok(anonymous, "/healthz")
-    emit(f"{prefix}baseline_ms", statistics.median(timed(lambda: ok(anonymous, "/healthz"), 20 * n)), "ms")
+        baseline()
     # name: (one run, runs a round, with p99)
     figures = {
         "login_page": (lambda: ok(anonymous, "/login"), 5, False),
@@ -348,12 +351,24 @@ def measure(prefix: str, new_client, fixture: dict, versions: dict, n: int, quer
             fn()
         if queries is not None:
             emit(f"{name}_queries", queries.of(fn), "statements")
+    bases: list[float] = []
     times: dict[str, list[float]] = {name: [] for name in figures}
+    ratios: dict[str, list[float]] = {name: [] for name in figures}
     for _ in range(n):
+        baseline()
+        baseline()
+        block = timed(baseline, 20)
+        bases.extend(block)
+        base = statistics.median(block)
         for name, (fn, runs, _p99) in figures.items():
-            times[name].extend(timed(fn, runs))
+            taken = timed(fn, runs)
+            times[name].extend(taken)
+            ratios[name].extend(t / base for t in taken)
+    emit(f"{prefix}baseline_ms", statistics.median(bases), "ms", rounds=n,
+         fastest_round=round(min(statistics.median(bases[i:i + 20]) for i in range(0, len(bases), 20)), 3),
+         slowest_round=round(max(statistics.median(bases[i:i + 20]) for i in range(0, len(bases), 20)), 3))
     for name, values in times.items():
-        emit_time(prefix, name, values, p99=figures[name][2])
+        emit_time(prefix, name, values, ratios[name], p99=figures[name][2])
     if not prefix:
         emit("mark_save_response_bytes", int(statistics.median(mark_saves.sizes)), "bytes")
 
