@@ -73,7 +73,7 @@ def school(app, ids):
         return dict(l1=l1.id, l2=l2.id, l3=l3.id)
 
 
-def compute(app, module, **args):
+def compute(app, module, details: bool = True, **args):
     from flask_login import login_user
 
     from school.models import User
@@ -82,7 +82,32 @@ def compute(app, module, **args):
         login_user(db.session.get(User, 1))  # the administrator
         f, _options, error = filters.parse(__import__("flask").request.args, db.session.get(User, 1), "ru")
         assert error is None
-        return module.compute(f, "ru")
+        return module.compute(f, "ru", **({} if details else {"details": False}))
+
+
+def test_the_director_pages_counts_without_the_lines_are_the_reports_counts(app, ids, school):
+    """The director's page asks the reports for their counts only (details=False): the same counts, no lines."""
+    from school.reports import accumulation, attendance, timeliness
+    with app.app_context():
+        db.session.add(Attendance(lesson_id=school["l1"], student_id=ids["emil"], code="late",
+                                  set_by=ids["users"]["teacher"], set_at=at("2026-11-10", "08:30"), version=1))
+        db.session.commit()
+    whole, counts = compute(app, timeliness), compute(app, timeliness, details=False)
+    assert whole.late and not counts.late
+    assert [(r.key, r.counts) for r in counts.teachers] == [(r.key, r.counts) for r in whole.teachers]
+    assert [(r.key, r.counts) for r in counts.classes] == [(r.key, r.counts) for r in whole.classes]
+    assert counts.total == whole.total and counts.total.total_late == 5
+    whole, counts = compute(app, attendance), compute(app, attendance, details=False)
+    assert whole.lines and whole.students and not counts.lines and not counts.students
+    assert (counts.cells, counts.by_class, counts.by_month, counts.total, counts.classes) == (
+        whole.cells, whole.by_class, whole.by_month, whole.total, whole.classes)
+    assert (counts.total.missed, counts.total.late) == (2, 1)  # Иванов today, Шевченко on 12.11; Эмиль late
+    whole, counts = compute(app, accumulation), compute(app, accumulation, details=False)
+    assert whole.lines and not counts.lines
+    assert [(c.class_id, c.none, c.one, c.few, c.missing) for c in counts.classes] == [
+        (c.class_id, c.none, c.one, c.few, c.missing) for c in whole.classes]
+    assert {c.class_id: (c.none, c.one, c.few) for c in counts.classes} == {
+        ids["class5"]: (6, 1, 5), ids["class6"]: (2, 0, 2)}
 
 
 # ---------------------------------------------------------------- report 1: timeliness

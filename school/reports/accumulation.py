@@ -31,11 +31,16 @@ class Line:
 
     @property
     def problem(self) -> str:
-        if self.marks == 0:
-            return "none"
-        if self.marks == 1:
-            return "one"
-        return "few"
+        return problem_of(self.marks)
+
+
+def problem_of(marks: int) -> str:
+    """What a student's count of marks in a course says: none, one, or fewer than the minimum."""
+    if marks == 0:
+        return "none"
+    if marks == 1:
+        return "one"
+    return "few"
 
 
 @dataclass
@@ -64,7 +69,8 @@ class Report:
         ]
 
 
-def compute(f: Filters, lang: str) -> Report:
+def compute(f: Filters, lang: str, details: bool = True) -> Report:
+    """details=False: the classes' counts only, without the lines (the director's page shows none)."""
     if not f.ready:
         return Report(minimum=0)
     report = Report(minimum=minimum_marks())
@@ -106,12 +112,14 @@ def compute(f: Filters, lang: str) -> Report:
                 row.missing += 1
             if n > 1 and (mark is None or n >= report.minimum):
                 continue
-            line = Line(klass.label, subject_name(course.subject, lang), person_label(surname, name, patronymic),
-                        course.id, student_id, student, n, mark)
-            report.lines.append(line)
-            setattr(row, line.problem, getattr(row, line.problem) + 1)
-            if mark is not None and n < report.minimum and line.problem != "few":
+            problem = problem_of(n)
+            setattr(row, problem, getattr(row, problem) + 1)
+            if mark is not None and n < report.minimum and problem != "few":
                 row.few += 1
+            if details:
+                report.lines.append(Line(klass.label, subject_name(course.subject, lang),
+                                         person_label(surname, name, patronymic), course.id, student_id, student, n,
+                                         mark))
     report.classes = sorted(rows.values(), key=lambda r: (int(r.label.split("-")[0]), r.label))
     report.lines.sort(key=lambda x: (int(x.class_label.split("-")[0]), x.class_label, x.subject, x.student))
     return report

@@ -90,7 +90,8 @@ def kind_label(kind: str) -> str:
     return {"ill": _("ill"), "excused": _("excused"), "unexcused": _("without a reason"), "late": _("late")}[kind]
 
 
-def compute(f: Filters, lang: str) -> Report:
+def compute(f: Filters, lang: str, details: bool = True) -> Report:
+    """details=False: the tallies only, without the lines and the students (the director's page shows none)."""
     report = Report()
     if not f.ready:
         return report
@@ -114,8 +115,11 @@ def compute(f: Filters, lang: str) -> Report:
         month = dt.date(r.day.year, r.day.month, 1)
         classes[r.class_id] = (r.grade, r.letter)
         for t in (report.cells[(r.class_id, month)], report.by_class[r.class_id], report.by_month[month],
-                  report.total, per_student[(r.class_id, r.student_id)]):
+                  report.total):
             t.add(kind)
+        if not details:
+            continue
+        per_student[(r.class_id, r.student_id)].add(kind)
         names[(r.class_id, r.student_id)] = f"{r.st_surname} {r.st_name}"
         report.lines.append(Missed(r.class_id, class_label(r), r.student_id, names[(r.class_id, r.student_id)], r.day,
                                    subject_name(r, lang), r.topic, kind or "late", r.course_id, r.lesson_id,

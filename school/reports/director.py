@@ -15,10 +15,11 @@ PERIOD_END_DAYS = 14   # "near the period's end": from two weeks before it until
 def overview(f: Filters, lang: str) -> dict:
     if not f.ready:
         return dict(classes=[], late_teachers=[], short_classes=[], near_end=False)
-    on_time = timeliness.compute(f, lang)
-    absent = attendance.compute(f, lang)
+    # The reports' counts without their lists of lines, which this page does not show.
+    on_time = timeliness.compute(f, lang, details=False)
+    absent = attendance.compute(f, lang, details=False)
     marks = results.compute(f, lang)
-    acc = accumulation.compute(f, lang)
+    acc = accumulation.compute(f, lang, details=False)
     by_class = {}
     for row in on_time.classes:
         by_class.setdefault(row.key, {"label": row.label})["timeliness"] = row.counts

@@ -123,7 +123,8 @@ def last_day_past(now: dt.datetime, days: int) -> dt.date:
     return day if now > end_of(day, days) else day - dt.timedelta(days=1)
 
 
-def compute(f: Filters, lang: str) -> Report:
+def compute(f: Filters, lang: str, details: bool = True) -> Report:
+    """details=False: the counts only, without the list of late entries (the director's page shows none)."""
     if not f.ready:
         return Report([], [], [], Counts(), dict(topic_days=0, homework_minutes=0, absence_days=0))
     s = school_settings()
@@ -188,8 +189,9 @@ def compute(f: Filters, lang: str) -> Report:
                 counts.missing += 1
             else:
                 counts.late[kind] += 1
-        late.append(Entry(kind, r.lesson_id, r.course_id, r.day, c.label, subject_name(r, lang), t.label,
-                          r.teacher_id, due, entered, r.period_scheme, student_id))
+        if details:
+            late.append(Entry(kind, r.lesson_id, r.course_id, r.day, c.label, subject_name(r, lang), t.label,
+                              r.teacher_id, due, entered, r.period_scheme, student_id))
 
     for r in lessons:
         if not r.has_topic or r.topic_entered_at is not None:  # a topic of unknown time (imported) is not judged
