@@ -85,12 +85,17 @@ SETTINGS_TTL_SECONDS = 30
 def _kept(key, read):
     """What read() answers, kept in this process for SETTINGS_TTL_SECONDS beside the school's settings and
     cleared with them (clear_settings_cache). For the school's few rows that pages only show and an
-    administrator seldom changes: another worker shows a change within half a minute."""
+    administrator seldom changes: another worker shows a change within half a minute. None (nothing there yet, as
+    the school before its set-up) is not kept: it is asked again next time, so what is being set up shows at once."""
     cache = current_app.extensions.setdefault("defter_settings", {})
     now = time.monotonic()
     kept = cache.get(key)
     if kept is None or now - kept[0] > SETTINGS_TTL_SECONDS:
-        kept = cache[key] = (now, read())
+        value = read()
+        if value is None:
+            cache.pop(key, None)
+            return None
+        kept = cache[key] = (now, value)
     return kept[1]
 
 
@@ -109,10 +114,7 @@ def holidays(year_id: int) -> tuple:
 def school_settings():
     """The school's row, read at most every 30 s per process (kept as _kept keeps): every save needs the edit
     window and the scale, and a changed setting reaches all workers within half a minute."""
-    row = _kept("school", _read_school)
-    if row is None:  # no school yet: asked again next time, so the one being set up shows at once
-        current_app.extensions["defter_settings"].pop("school", None)
-    return row
+    return _kept("school", _read_school)
 
 
 def _read_school():
