@@ -46,6 +46,15 @@ def ends(app):
         subject.name_ru = "Не сохранено"  # changed, never flushed
         return "pending"
 
+    @app.route("/_test/two_writes_then_fails")
+    @public
+    def two_writes_then_fails():
+        db.session.scalar(select(func.count(Subject.id)))
+        db.session.execute(update(Subject).values(name_ru="Переписано"))
+        db.session.add(Subject(short="tx2", name_ru="Не сохранено", name_uk="Тест", name_crh="Тест"))
+        db.session.flush()
+        raise RuntimeError("the view failed after writing twice")
+
     @app.route("/_test/fails")
     @public
     def fails():
@@ -137,3 +146,86 @@ def test_a_save_reads_its_lesson_with_its_cell_in_one_statement(app, auth, clien
     assert [s.split()[0] for s in seen if not s.startswith("SELECT")] == ["INSERT"], seen  # a first mark
     assert not [s for s in seen if s.startswith("SELECT enrolments")], seen  # no roster of its own
     assert len(seen) == 4, seen  # the login, the lesson with the cell, the mark, the row's figures
+
+
+def test_a_get_that_wrote_twice_and_failed_stores_neither_write(app, client, ends):
+    """On PostgreSQL a GET reads in autocommit; its first write opens the transaction, so the two writes are one,
+    rolled back together (in autocommit the UPDATE would have stayed)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    before = names(app)
+    assert client.get("/_test/two_writes_then_fails").status_code == 500
+    after = names(app)
+    assert after == before and "Переписано" not in after and "Не сохранено" not in after
+
+
+def _connection_states(app, send):
+    """(autocommit, in a transaction) of the driver's connection before each statement send() ran, and the
+    statement."""
+    from psycopg.pq import TransactionStatus
+    seen = []
+
+    def listener(_conn, cursor, statement, *_rest):
+        connection = cursor.connection
+        seen.append((connection.autocommit, connection.pgconn.transaction_status != TransactionStatus.IDLE,
+                     statement.split()[0]))
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            send()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    return seen
+
+
+def test_on_postgresql_a_get_reads_without_a_transaction_and_a_save_writes_in_one(app, auth, client, ids):
+    """A GET's reads go in autocommit: no BEGIN before them, no COMMIT after (two round trips of a page's ten).
+    A write in a GET (the diary's visit row) begins a transaction before it runs. The connection goes back to the
+    pool transactional: a save after the GET, on the same connection, writes inside its transaction."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg's autocommit: SQLite's driver begins no transaction for a read anyway")
+    from tests.test_journal import HX, cell_url, current_version
+    auth.login("parent")
+    states = _connection_states(app, lambda: client.get("/diary/"))
+    reads = [s for s in states if s[2] == "SELECT"]
+    writes = [s for s in states if s[2] != "SELECT"]
+    assert len(reads) >= 5 and all(autocommit and not in_transaction for autocommit, in_transaction, _ in reads)
+    assert writes and all(not autocommit for autocommit, _, _ in writes)  # the week's visit row, in a transaction
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(db.metadata.tables["diary_views"])) >= 1
+
+    auth.login("teacher")
+    version = current_version(app, ids["lesson"], ids["emil"])
+    token = csrf_token(client, "/profile")
+    states = _connection_states(app, lambda: client.post(
+        cell_url(ids["lesson"], ids["emil"]), data={"action": "5", "version": version},
+        headers={**HX, "X-CSRFToken": token}))
+    assert states and not any(autocommit for autocommit, _, _ in states)
+    assert all(in_transaction for _, in_transaction, _ in states[1:])  # one transaction from the first statement
+
+
+@pytest.mark.parametrize("statement, reads", [
+    ("SELECT id FROM marks", True), ("\n select 1", True),
+    ("SELECT id FROM lessons WHERE id = 1 FOR UPDATE", False), ("SELECT id FROM lessons FOR SHARE", False),
+    ("WITH x AS (INSERT INTO marks DEFAULT VALUES RETURNING id) SELECT id FROM x", False),
+    ("INSERT INTO marks DEFAULT VALUES", False), ("UPDATE marks SET code = '5'", False), ("SAVEPOINT sa_1", False),
+])
+def test_only_a_plain_select_is_taken_as_a_read(statement, reads):
+    from school.transactions import _only_reads
+    assert _only_reads(statement) is reads
+
+
+def test_autocommit_asked_of_sqlalchemy_is_left_alone(app, client):
+    """The engine's own AUTOCOMMIT isolation level (VACUUM needs it: the bench's fixture runs it) is not taken for
+    a GET's reads: its statements are not put in a transaction, during a request or after one."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("VACUUM ANALYZE of one table, and psycopg's autocommit")
+    assert client.get("/login").status_code == 200
+    with app.app_context():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("SELECT 1")
+            connection.exec_driver_sql("VACUUM ANALYZE subjects")
+    with app.test_request_context("/"):
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE subjects")
