@@ -185,26 +185,27 @@ def _statements() -> SimpleNamespace:
                      exists().where(SubgroupMember.subgroup_id == Course.subgroup_id,
                                     SubgroupMember.student_id == bindparam("student_id"),
                                     enrolled_on(bindparam("day", type_=Date), SubgroupMember))))
+    # The classes' lessons with their courses and the substitute's name, as plain rows: a week has thirty lessons,
+    # a class's statements as many. The first twelve columns are WeekLesson's fields in their order.
+    lesson_rows = (select(Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.topic, Lesson.homework,
+                          Lesson.work_kind_id, Lesson.state, Lesson.substitute_id, Lesson.moved_from_day,
+                          Lesson.moved_from_number, Lesson.extra, substitute.surname.label("sub_surname"),
+                          substitute.name.label("sub_name"), substitute.patronymic.label("sub_patronymic"),
+                          *COURSE_ROW[1:])
+                   .join(Course, Course.id == Lesson.course_id).join(Subject, Subject.id == Course.subject_id)
+                   .outerjoin(substitute_user, substitute_user.id == Lesson.substitute_id)
+                   .outerjoin(substitute, substitute.id == substitute_user.person_id))
     return SimpleNamespace(
         # Plain rows (EnrolmentRow): every diary page reads them, and only compares their days and shows the class.
         enrolments=select(*ENROLMENT_ROW).join(SchoolClass, SchoolClass.id == Enrolment.class_id)
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
-        # The classes' lessons of the days with their courses (the courses the days show are those with lessons)
-        # and the substitute's name, as plain rows: a week has thirty lessons, a class's statements as many. The
-        # first twelve columns are WeekLesson's fields in their order.
-        lessons=select(Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.topic, Lesson.homework,
-                       Lesson.work_kind_id, Lesson.state, Lesson.substitute_id, Lesson.moved_from_day,
-                       Lesson.moved_from_number, Lesson.extra, substitute.surname.label("sub_surname"),
-                       substitute.name.label("sub_name"), substitute.patronymic.label("sub_patronymic"),
-                       *COURSE_ROW[1:])
-        .join(Course, Course.id == Lesson.course_id).join(Subject, Subject.id == Course.subject_id)
-        .outerjoin(substitute_user, substitute_user.id == Lesson.substitute_id)
-        .outerjoin(substitute, substitute.id == substitute_user.person_id)
-        .where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
-        # (course_id, homework) of those lessons: plain rows, only their homework is shown.
-        last_before=select(Lesson.course_id, Lesson.homework)
-        .where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids)))),
+        # The lessons of the days (the courses the days show are those with lessons), and each course's last
+        # lesson before the first day, whose homework is due at its first lesson of the days: one statement, a
+        # round trip less on every week (on PostgreSQL a fifth of a millisecond, a baseline of /healthz).
+        lessons=union_all(
+            lesson_rows.where(Course.class_id.in_(class_ids), Lesson.day >= first, Lesson.day <= last),
+            lesson_rows.where(Lesson.id.in_(select(last_id).where(Course.class_id.in_(class_ids))))),
         # Plain rows: the days only compare their dates.
         memberships=select(SubgroupMember.subgroup_id, SubgroupMember.student_id, SubgroupMember.from_day,
                            SubgroupMember.to_day).where(SubgroupMember.student_id.in_(student_ids)),
@@ -274,7 +275,11 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
         class_ids = [c for c, _year in classes] or [0]
         by_day: dict[dt.date, list[WeekLesson]] = {}
         courses: dict[int, CourseRow] = {}
+        before: dict[int, str | None] = {}
         for r in queries.plain(q.lessons, {"class_ids": class_ids, "first": first, "last": last}).all():
+            if r.day < first:  # the course's last lesson before the days
+                before[r.course_id] = r.homework
+                continue
             if r.course_id not in courses:
                 courses[r.course_id] = CourseRow.of(r)
             substitute = (StaffName(r.substitute_id, r.sub_surname, r.sub_name, r.sub_patronymic)
@@ -285,14 +290,8 @@ def _classes(classes: frozenset[tuple[int, int]], first: dt.date, last: dt.date)
             [DayOff(*h) for year_id in {year for _c, year in classes} for h in queries.holidays(year_id)
              if h.first_day <= last and h.last_day >= first],
             queries.bells(),
-            _homework_before(class_ids, first))
+            before)
     return memo[key]
-
-
-def _homework_before(class_ids: list[int], first: dt.date) -> dict[int, str | None]:
-    """Each course of the classes: the homework of its last lesson before the first day that was not cancelled
-    (one query)."""
-    return dict(queries.plain(_statements().last_before, {"class_ids": class_ids, "first": first}).all())
 
 
 def _homework_due(out: list[Day], before: dict[int, str | None]) -> None:

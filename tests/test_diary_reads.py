@@ -82,3 +82,15 @@ def test_a_familys_children_are_looked_up_not_searched_for_among_all_students(ap
     details = [row[-1] for row in plan]
     assert not any(d.startswith("SCAN students") for d in details), details
     assert any("students" in d and d.startswith("SEARCH") for d in details), details
+
+
+def test_the_week_reads_its_lessons_and_the_homework_due_before_them_in_one_statement(app, auth, client, ids):
+    """The homework due at each course's first lesson of the week is that of its last lesson before the week: the
+    same statement as the week's lessons reads it (a UNION ALL), not one of its own."""
+    auth.login("parent")
+    url = f"/diary/{ids['emil']}"
+    client.get(url)
+    seen = statements_of(app, client, url)
+    lessons = [s for s in seen if " ".join(s.split()).startswith("SELECT lessons.")]
+    assert len(lessons) == 1, lessons
+    assert "UNION ALL" in lessons[0] and "LIMIT 1" in lessons[0]

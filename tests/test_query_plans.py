@@ -33,7 +33,8 @@ def test_the_todo_absences_name_the_partial_indexs_condition_in_their_sql():
 
 
 def test_the_diarys_homework_before_names_its_constants_in_its_sql():
-    sql, values = _sql_and_values(week._statements().last_before)
+    """The week's lessons statement, whose second part is each course's last lesson before the days."""
+    sql, values = _sql_and_values(week._statements().lessons)
     assert "!= 'cancelled'" in sql
     assert "LIMIT 1" in sql
     assert "cancelled" not in values and 1 not in values
