@@ -109,3 +109,58 @@ def test_postgresql_keeps_one_plan_for_the_grids_marks_and_attendance(app, ctx):
     ).all()
     assert len(plans) == 2, plans
     assert all(custom <= 5 and generic >= 10 for generic, custom in plans), plans
+
+
+def test_postgresql_plans_the_teachers_todo_by_their_courses_not_every_lesson_of_the_school(app, ctx):
+    """The to-do's generic plan (the one a prepared statement keeps) read every held lesson of the school up to
+    today by the lessons' day index and hashed them against the teacher's few courses: with the server's default
+    random_page_cost of 4 an index range per course looked dearer, though a school's database is all in memory.
+    The app's connections set 1.1 (school/__init__.py, PG_SESSION_OPTIONS): the plan walks the teacher's courses."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner costs and generic plans")
+    import re
+
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    connection = db.session.connection()
+    assert connection.exec_driver_sql("SHOW random_page_cost").scalar() == "1.1"
+    user_id = db.session.scalar(select(User.id).where(User.username == "teacher"))
+    year_id = db.session.scalar(select(AcademicYear.id).where(AcademicYear.is_current.is_(True)))
+    # A school's year: thirty teachers more, forty subjects more in every class, each course a lesson a school day.
+    from school.models import Person
+    teachers = [User(person=Person(surname=f"Учитель{n}", name="Тест"), username=f"extra{n}", password_hash="-")
+                for n in range(30)]
+    db.session.add_all(teachers)
+    db.session.flush()
+    connection.exec_driver_sql("""
+        INSERT INTO subjects (short, name_ru, name_uk, name_crh)
+        SELECT 'extra' || n, 'Предмет ' || n, 'Предмет ' || n, 'Ders ' || n FROM generate_series(1, 40) AS n""")
+    connection.exec_driver_sql("""
+        INSERT INTO courses (year_id, subject_id, teacher_id, class_id, hours_per_week, attested, assessment)
+        SELECT %(year)s, subjects.id, (%(teachers)s)[1 + (subjects.id + classes.id) %% 30], classes.id, 1, true,
+               'scale'
+        FROM subjects, classes WHERE subjects.short LIKE 'extra%%' AND classes.year_id = %(year)s""",
+                                 {"year": year_id, "teachers": [t.id for t in teachers]})
+    connection.exec_driver_sql("""
+        INSERT INTO lessons (course_id, day, number, state, version, extra)
+        SELECT courses.id, day::date, 1 + courses.id %% 8, 'held', 1, false
+        FROM courses, generate_series('2026-09-01'::date, '2027-05-25'::date, '1 day') AS day
+        WHERE extract(isodow FROM day) < 6
+        ON CONFLICT DO NOTHING""")
+    connection.exec_driver_sql("ANALYZE")
+    names: list[str] = []
+
+    def positional(match: re.Match) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+    compiled = todo._owed_statement().compile(dialect=psycopg.dialect())
+    sql = re.sub(r"%\((\w+)\)s", positional, str(compiled))
+    values = {**{k: f"'{v}'" for k, v in compiled.params.items() if isinstance(v, str)},
+              "year_id": year_id, "today": "'2026-11-24'::date", "user_id": user_id}
+    connection.exec_driver_sql("PREPARE owed_probe AS " + sql.replace("%%", "%"))
+    connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+    plan = "\n".join(row[0] for row in connection.exec_driver_sql(
+        f"EXPLAIN EXECUTE owed_probe({', '.join(str(values[n]) for n in names)})"))
+    assert "ix_lessons_day" not in plan, plan
+    assert "uq_lessons_course_id_day_number" in plan, plan
