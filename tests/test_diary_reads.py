@@ -94,3 +94,33 @@ def test_the_week_reads_its_lessons_and_the_homework_due_before_them_in_one_stat
     lessons = [s for s in seen if " ".join(s.split()).startswith("SELECT lessons.")]
     assert len(lessons) == 1, lessons
     assert "UNION ALL" in lessons[0] and "LIMIT 1" in lessons[0]
+
+
+def test_postgresql_looks_up_a_familys_children_not_every_student(app):
+    """The same statement on PostgreSQL, as the prepared statement's kept (generic) plan runs it in a school of
+    some size: the person's own record and their children are index lookups, not a read of every student and
+    every person (the plan of one select with an OR guessed half the school)."""
+    import re
+
+    from sqlalchemy import select
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    from school.access import _family_statement
+    from school.models import User
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's generic plan")
+        connection = db.session.connection()
+        connection.exec_driver_sql("""
+            WITH people AS (INSERT INTO persons (surname, name)
+                            SELECT 'Ученик' || n, 'Тест' FROM generate_series(1, 600) AS n RETURNING id)
+            INSERT INTO students (person_id, delivery, statement_language) SELECT id, 'electronic', 'ru' FROM people""")
+        connection.exec_driver_sql("ANALYZE")
+        person_id = db.session.scalar(select(User.person_id).where(User.username == "parent"))
+        sql = re.sub(r"%\((\w+)\)s", "$1", str(_family_statement().compile(dialect=psycopg.dialect())))
+        connection.exec_driver_sql("PREPARE family_probe(integer) AS " + sql)
+        connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN EXECUTE family_probe({person_id})"))
+        assert "Seq Scan on students" not in plan and "Seq Scan on persons" not in plan, plan
+        db.session.rollback()
