@@ -111,6 +111,16 @@ def holidays(year_id: int) -> tuple:
     return _kept(("holidays", year_id), lambda: tuple(plain(_holidays_statement(), {"year_id": year_id})))
 
 
+def periods(school_class) -> list:
+    """calendar.periods_of(school_class), kept as _kept keeps the bells and the holidays: for pages that only show
+    which period a day falls in (the family diary's marks and attendance). What checks or writes against a period
+    (the grid, the edit window, closing a period) reads calendar.periods_of afresh."""
+    from school.register import calendar
+
+    return _kept(("periods", school_class.year_id, school_class.period_scheme),
+                 lambda: calendar.periods_of(school_class))
+
+
 def school_settings():
     """The school's row, read at most every 30 s per process (kept as _kept keeps): every save needs the edit
     window and the scale, and a changed setting reaches all workers within half a minute."""
@@ -127,6 +137,6 @@ def _read_school():
 
 
 def clear_settings_cache() -> None:
-    """After the school's settings, its bells or its holidays are saved: this process reads them again at once
+    """After the school's settings, its bells, its holidays or its periods are saved: this process reads them again at once
     (the other workers within SETTINGS_TTL_SECONDS)."""
     current_app.extensions.pop("defter_settings", None)

@@ -3,6 +3,7 @@ row editor, subjects and kinds of work, their audit rows and their access."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from school.extensions import db
 from school.models import AcademicYear, AuditEvent, BellTime, Holiday, Period, PeriodMark, Subject, WorkKind
+from school.queries import clear_settings_cache
 
 
 def d(iso: str) -> dt.date:
@@ -284,15 +286,20 @@ def test_a_holiday_and_a_bell_saved_show_on_the_next_page_though_pages_keep_them
     """The diary's days keep the holidays and the bells in the process (queries.holidays, queries.bells); saving
     the year clears them, so the page after the save shows the change, not what it kept. (The parent reads
     Crimean Tatar.)"""
+    def period_line(url: str) -> str:
+        return re.search(r'<p class="muted">[^<]*2026[^<]*</p>', client.get(url).get_data(as_text=True)).group(0)
+
     auth.login("parent")
     week = client.get("/diary/").get_data(as_text=True)
     assert "Къыш тенефюси" not in week and "· 08:00" in week
+    marks_url = f"/diary/{ids['emil']}/marks"
+    before = period_line(marks_url)  # the diary's marks page keeps the periods too (queries.periods)
     auth.logout()
     auth.login("admin")
     with app.app_context():
         q1 = db.session.scalar(select(Period.id).where(Period.number == 1))
     periods = [{"id": str(q1), "scheme": "quarters", "first_day": "2026-09-01", "last_day": "2026-10-24"},
-               {"id": str(ids["q2"]), "scheme": "quarters", "first_day": "2026-11-05", "last_day": "2026-12-28"}]
+               {"id": str(ids["q2"]), "scheme": "quarters", "first_day": "2026-11-05", "last_day": "2026-12-25"}]
     pause = {"first_day": "2026-11-26", "last_day": "2026-11-27", "name_ru": "Зимняя пауза", "name_uk": "Пауза",
              "name_crh": "Къыш тенефюси"}
     r = auth.post("/admin/setup/year", year_form(periods=periods, holidays=[HOLIDAY, pause],
@@ -303,6 +310,10 @@ def test_a_holiday_and_a_bell_saved_show_on_the_next_page_though_pages_keep_them
     week = client.get("/diary/").get_data(as_text=True)
     assert "Къыш тенефюси" in week
     assert "· 08:05" in week and "· 08:00" not in week
+    after = period_line(marks_url)
+    with app.app_context():
+        clear_settings_cache()
+    assert after == period_line(marks_url) != before and "25" in after and "28" in before
 
 
 def test_what_is_not_there_yet_is_asked_again_not_kept(app, ctx):

@@ -124,3 +124,16 @@ def test_postgresql_looks_up_a_familys_children_not_every_student(app):
         plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN EXECUTE family_probe({person_id})"))
         assert "Seq Scan on students" not in plan and "Seq Scan on persons" not in plan, plan
         db.session.rollback()
+
+
+def test_the_marks_and_attendance_pages_keep_the_periods_between_pages(app, auth, client, ids):
+    """They only show which period today is in: the first page reads the periods, the next ones (in this process,
+    within SETTINGS_TTL_SECONDS) do not; saving the year clears them
+    (test_admin_setup.py::test_a_holiday_and_a_bell_saved_show_on_the_next_page_though_pages_keep_them)."""
+    auth.login("parent")
+    with app.app_context():
+        clear_settings_cache()
+    for page in ("marks", "attendance"):
+        url = f"/diary/{ids['emil']}/{page}"
+        reads = [sum(1 for s in statements_of(app, client, url) if "FROM periods" in s) for _ in range(2)]
+        assert reads == ([1, 0] if page == "marks" else [0, 0]), (page, reads)

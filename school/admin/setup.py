@@ -244,7 +244,7 @@ def save_year(data: dict) -> AcademicYear:
     except IntegrityError:
         db.session.rollback()
         raise Refused([_("The database refused these periods: they overlap or lie outside the year.")]) from None
-    clear_settings_cache()  # the holidays and the bells the pages keep
+    clear_settings_cache()  # the holidays, the bells and the periods the pages keep
     return year
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Date, bindparam, func, select
 
-from school import access, audit, clock, week
+from school import access, audit, clock, queries, week
 from school.access import FamilyStudent, allow
 from school.diary.forms import AckForm, FamilyForm
 from school.diary.render import attendance_label, day_lessons
@@ -88,8 +88,11 @@ def _common(student: FamilyStudent, students: list[FamilyStudent], tab: str, enr
 
 
 def _period(ctx: dict):
-    """The period of today for the marks and attendance pages (the week shows none)."""
-    return week.period_of(ctx["klass"], ctx["today"]) if ctx["klass"] else None
+    """The period of today for the marks and attendance pages (the week shows none), of the periods this process
+    keeps (queries.periods): the pages only show it."""
+    if not ctx["klass"]:
+        return None
+    return calendar.period_containing(queries.periods(ctx["klass"]), ctx["today"])
 
 
 @bp.route("/")
