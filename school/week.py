@@ -200,6 +200,14 @@ def _statements() -> SimpleNamespace:
         enrolments=select(*ENROLMENT_ROW).join(SchoolClass, SchoolClass.id == Enrolment.class_id)
         .where(Enrolment.student_id.in_(student_ids), overlapping(first, last))
         .order_by(Enrolment.from_day),
+        # One student's enrolments with their subgroup memberships (placement): each enrolment's row once per
+        # membership, or once with none.
+        placement=select(*ENROLMENT_ROW, SubgroupMember.subgroup_id, SubgroupMember.from_day.label("member_from"),
+                         SubgroupMember.to_day.label("member_to"))
+        .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        .outerjoin(SubgroupMember, SubgroupMember.student_id == Enrolment.student_id)
+        .where(Enrolment.student_id == bindparam("student_id"), overlapping(first, last))
+        .order_by(Enrolment.from_day),
         # The lessons of the days (the courses the days show are those with lessons), and each course's last
         # lesson before the first day, whose homework is due at its first lesson of the days: one statement, a
         # round trip less on every week (on PostgreSQL a fifth of a millisecond, a baseline of /healthz).
@@ -236,9 +244,34 @@ def _cells_statement(lesson_ids, student_ids):
     return both.order_by(both.selected_columns.slot)
 
 
-def _enrolments(student_id: int, first: dt.date, last: dt.date) -> list[EnrolmentRow]:
-    return [EnrolmentRow.of(r) for r in queries.plain(_statements().enrolments,
-                                                      {"student_ids": [student_id], "first": first, "last": last})]
+class Membership(NamedTuple):
+    """A student's stay in a subgroup (plain columns, as memberships_of reads them)."""
+    subgroup_id: int
+    student_id: int
+    from_day: dt.date
+    to_day: dt.date | None
+
+
+class Placement(NamedTuple):
+    """Where a student is: their enrolments that meet some days, with their classes, and all their subgroup
+    memberships."""
+    enrolments: list[EnrolmentRow]
+    memberships: list[Membership]
+
+
+def placement(student_id: int, first: dt.date, last: dt.date) -> Placement:
+    """The student's enrolments meeting the days and their subgroup memberships, in one statement: the diary
+    shows the class from them and days() needs both (two statements before, a round trip more on every diary
+    week). Without an enrolment on the days there are no lessons to choose among, and no memberships either."""
+    enrolments: dict[int, EnrolmentRow] = {}
+    memberships: dict[Membership, None] = {}
+    width = len(ENROLMENT_ROW)
+    for r in queries.plain(_statements().placement, {"student_id": student_id, "first": first, "last": last}):
+        if r.id not in enrolments:
+            enrolments[r.id] = EnrolmentRow.of(r[:width])
+        if r.subgroup_id is not None:
+            memberships[Membership(r.subgroup_id, student_id, r.member_from, r.member_to)] = None
+    return Placement(list(enrolments.values()), list(memberships))
 
 
 def class_on(enrolments: list[EnrolmentRow], day: dt.date) -> ClassRow | None:
@@ -306,11 +339,12 @@ def _homework_due(out: list[Day], before: dict[int, str | None]) -> None:
             previous[item.course.id] = item.lesson.homework if item.lesson is not None else None
 
 
-def days(student_id: int, first: dt.date, last: dt.date, enrolments: list[EnrolmentRow] | None = None) -> list[Day]:
+def days(student_id: int, first: dt.date, last: dt.date, placed: Placement | None = None) -> list[Day]:
     """Every day from first to last with what the student had, in each class they were in on that day.
-    `enrolments`: the student's enrolments when the caller has read them already (any that meet the days)."""
-    return class_days(memberships_of([student_id]), first, last,
-                      None if enrolments is None else {student_id: enrolments})[student_id]
+    `placed`: the student's placement() when the caller has read it already (over days that hold these)."""
+    if placed is None:
+        placed = placement(student_id, first, last)
+    return class_days({student_id: placed.memberships}, first, last, {student_id: placed.enrolments})[student_id]
 
 
 def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[EnrolmentRow], shared: _Classes,

@@ -68,20 +68,20 @@ def _week_start() -> dt.date:
     return calendar.week_bounds(clock.today())[0]
 
 
-def _enrolments(student: FamilyStudent, also: tuple[dt.date, dt.date] | None = None) -> list:
-    """The student's enrolments a year either side of today (and over the days `also`): what _common and the
-    week both need, read once."""
+def _placement(student: FamilyStudent, also: tuple[dt.date, dt.date] | None = None) -> week.Placement:
+    """The student's enrolments a year either side of today (and over the days `also`) with their subgroups: what
+    _common and the week both need, read once."""
     day = clock.today()
     first, last = day - dt.timedelta(days=366), day + dt.timedelta(days=366)
     if also:
         first, last = min(first, also[0]), max(last, also[1])
-    return week._enrolments(student.id, first, last)
+    return week.placement(student.id, first, last)
 
 
 def _common(student: FamilyStudent, students: list[FamilyStudent], tab: str, enrolments: list | None = None) -> dict:
     day = clock.today()
     if enrolments is None:
-        enrolments = _enrolments(student)
+        enrolments = _placement(student).enrolments
     klass = week.class_on(enrolments, day) or (enrolments[-1].school_class if enrolments else None)
     return dict(student=student, students=students, tab=tab, klass=klass, no_js=True,
                 kinds=scales.work_kinds_by_id(), today=day)
@@ -129,8 +129,8 @@ def _week_page(student: FamilyStudent, students: list[FamilyStudent], status: in
     monday = _week_start()
     sunday = monday + dt.timedelta(days=6)
     current = calendar.week_bounds(clock.today())[0]
-    enrolments = _enrolments(student, (monday, sunday))
-    days = week.days(student.id, monday, sunday, enrolments)
+    placed = _placement(student, (monday, sunday))
+    days = week.days(student.id, monday, sunday, placed)
     last_view, acknowledged = plain(_statements().visits, {
         "user_id": current_user.id, "student_id": student.id, "monday": monday}).one()
     now = clock.now()
@@ -140,7 +140,7 @@ def _week_page(student: FamilyStudent, students: list[FamilyStudent], status: in
     if status == 200 and (last_view is None or now - last_view > dt.timedelta(minutes=VISIT_MINUTES)):
         db.session.add(DiaryView(user_id=current_user.id, student_id=student.id, week_start=monday, viewed_at=now))
         db.session.commit()
-    ctx = _common(student, students, "week", enrolments)
+    ctx = _common(student, students, "week", placed.enrolments)
     return render("diary/week.html", status=status, days=[d for d in days if d.date.weekday() < 6 or d.lessons],
                   monday=monday, sunday=sunday, prev_week=calendar.iso_week(monday - dt.timedelta(days=7)),
                   next_week=calendar.iso_week(monday + dt.timedelta(days=7)), this_week=calendar.iso_week(monday),
