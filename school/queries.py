@@ -137,6 +137,6 @@ def _read_school():
 
 
 def clear_settings_cache() -> None:
-    """After the school's settings, its bells, its holidays or its periods are saved: this process reads them again at once
-    (the other workers within SETTINGS_TTL_SECONDS)."""
+    """After the school's settings, its bells, its holidays or its periods are saved: this process reads them again
+    at once (the other workers within SETTINGS_TTL_SECONDS)."""
     current_app.extensions.pop("defter_settings", None)
