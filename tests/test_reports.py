@@ -566,3 +566,30 @@ def test_the_home_page_shows_the_oldest_of_a_long_todo_and_links_the_whole_list(
     auth.logout()
     auth.login("parent")
     assert client.get("/todo").status_code == 403
+
+
+def test_a_teacher_who_leads_no_class_has_no_absences_read_for_their_todo(app, client, auth, ids, school, noon):
+    """The class's absences without a reason are read for a class teacher only: a teacher who leads no class this
+    year (the derived role the login's statement reads) is spared that statement on their home page and to-do,
+    and still sees the lessons they owe; their class teacher sees the absences as before."""
+    from school.models import SchoolClass
+    from tests.conftest import statements_during
+    with app.app_context():
+        db.session.get(SchoolClass, ids["class6"]).class_teacher_id = ids["users"]["teacher"]
+        db.session.commit()
+        substituted = db.session.scalar(select(Lesson.id).where(Lesson.substitute_id == ids["users"]["teacher2"]))
+
+    def absences_read(url: str) -> tuple[int, str]:
+        seen, response = statements_during(app, lambda: client.get(url))
+        assert response.status_code == 200
+        return sum(1 for s in seen if "attendance.reason IS NULL" in s), response.get_data(as_text=True)
+
+    auth.login("teacher2")
+    for url in ("/", "/todo"):
+        read, html = absences_read(url)
+        assert read == 0, url
+        assert f"/journal/lessons/{substituted}" in html, url  # the homework they owe for the lesson they took
+    auth.logout()
+    auth.login("teacher")
+    read, html = absences_read("/todo")
+    assert read == 1 and "Иванов Иван" in html

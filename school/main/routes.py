@@ -24,7 +24,8 @@ TODO_ON_HOME = 10
 @bp.route("/todo")
 @allow("teacher", "class_teacher")
 def todo_list():
-    return render("main/todo.html", todo=todo(current_user.id, current_year_id()), todo_shown=None)
+    leads = "class_teacher" in user_roles()
+    return render("main/todo.html", todo=todo(current_user.id, current_year_id(), leads), todo_shown=None)
 
 
 @bp.route("/healthz")
@@ -45,7 +46,7 @@ def home():
     if "teacher" in roles:
         context["today_lessons"] = queries.teacher_day(current_user.id, day)
     if roles & {"teacher", "class_teacher"}:
-        context["todo"] = todo(current_user.id, current_year_id())
+        context["todo"] = todo(current_user.id, current_year_id(), "class_teacher" in roles)
         context["todo_shown"] = TODO_ON_HOME
     if "parent" in roles:
         context["children"] = queries.children_of(current_user.person_id, day)

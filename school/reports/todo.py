@@ -5,7 +5,7 @@ the current year, whose topic is missing past the topic deadline, whose homework
 deadline (classes given homework: not grade 1, not before the class's marks_from — 001 п. 3.9), or whose test
 (a kind of work that is a test) has no mark past its kind's mark deadline. Attendance has no "taken" record to
 miss: a lesson without absences is a lesson where everyone came. A class teacher also sees the absences (Н) of
-their classes still without a reason. Two queries."""
+their classes still without a reason. Two queries; one for a teacher who leads no class."""
 from __future__ import annotations
 
 import datetime as dt
@@ -97,7 +97,9 @@ def _absences_statement():
             .order_by(Lesson.day, Lesson.number, Person.surname, Person.name))
 
 
-def todo(user_id: int, year_id: int | None) -> ToDo:
+def todo(user_id: int, year_id: int | None, leads: bool = True) -> ToDo:
+    """leads: the user leads a class this year (the derived class_teacher role, access.user_roles); a teacher who
+    leads none has no class's absences to read."""
     out = ToDo()
     s = school_settings()
     if year_id is None or s is None:
@@ -124,7 +126,7 @@ def todo(user_id: int, year_id: int | None) -> ToDo:
         if missing:
             out.lessons.append(Item(r.id, r.course_id, r.day, f"{r.grade}-{r.letter}",
                                     SubjectNames.of(r), missing))
-    for r in queries.plain(_absences_statement(), params).all():
+    for r in (queries.plain(_absences_statement(), params).all() if leads else ()):
         out.absences.append(Absence(r.id, r.class_id, r.day, f"{r.grade}-{r.letter}",
                                     SubjectNames.of(r), f"{r.surname} {r.student_name}"))
     return out
