@@ -23,15 +23,6 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-# PostgreSQL's planner costs, set for the app's own connections. A school's database is small and lives in memory:
-# reading a page at random costs what reading the next one does, which the server's default random_page_cost of 4
-# (disks that seek) denies. With it, the generic plan of the teacher's to-do read every held lesson of the school up
-# to today (4,300 rows on the demo school) to keep a teacher's 187, where an index range per course reads only
-# those: 0.84 -> 0.18 ms for that statement, on every teacher's home page. 1.1 is the value usually given for data
-# on SSD or in RAM; a server tuned otherwise is overridden only for Defter's sessions.
-PG_SESSION_OPTIONS = "-c random_page_cost=1.1"
-
-
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
@@ -43,8 +34,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
-    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"options": PG_SESSION_OPTIONS}})
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and app.config["PG_SESSION_OPTIONS"]:
+        # PostgreSQL's planner costs for the app's own sessions (config PG_SESSION_OPTIONS, libpq options). A school's
+        # database is small and lives in memory: reading a page at random costs what reading the next one does,
+        # which the server's default random_page_cost of 4 (disks that seek) denies. With it, the generic plan of the
+        # teacher's to-do read every held lesson of the school up to today (4,300 rows on the demo school) to keep a
+        # teacher's 187, where an index range per course reads only those: 0.84 -> 0.18 ms for that statement, on
+        # every teacher's home page. 1.1 is the value usually given for data on SSD or in RAM; an empty setting
+        # leaves the server's own.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                              {"connect_args": {"options": app.config["PG_SESSION_OPTIONS"]}})
 
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

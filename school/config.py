@@ -59,6 +59,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": env("SECRET_KEY") or _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # PostgreSQL only: settings for the app's own sessions, as libpq options (school/__init__.py says why).
+        "PG_SESSION_OPTIONS": env("PG_SESSION_OPTIONS", "-c random_page_cost=1.1"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "") == "1",

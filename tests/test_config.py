@@ -53,7 +53,23 @@ SETTINGS = [
     ("IMPORT_MAX_BYTES", "1000", 1000),
     ("IMPORT_MAX_UNPACKED_BYTES", None, 50 * 1024 * 1024),
     ("IMPORT_MAX_UNPACKED_BYTES", "4096", 4096),
+    ("PG_SESSION_OPTIONS", None, "-c random_page_cost=1.1"),
+    ("PG_SESSION_OPTIONS", "", ""),
 ]
+
+
+@pytest.mark.parametrize("options, connect_args", [
+    ("-c random_page_cost=1.1", {"options": "-c random_page_cost=1.1"}),
+    ("-c random_page_cost=2 -c work_mem=8MB", {"options": "-c random_page_cost=2 -c work_mem=8MB"}),
+    ("", {})])
+def test_the_postgresql_sessions_take_the_options_set_and_none_when_empty(options, connect_args):
+    """PG_SESSION_OPTIONS reaches psycopg's connect() as libpq options; empty, the server's own settings stand.
+    No connection is made here; test_query_plans.py reads the setting back from a real session."""
+    from school import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none", "SECRET_KEY": "x",
+                      "PG_SESSION_OPTIONS": options})
+    assert app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {}) == connect_args
 
 
 @pytest.mark.parametrize("name,value,expected", SETTINGS)
