@@ -244,7 +244,7 @@ def _cells_statement(lesson_ids, student_ids):
 
 
 class Membership(NamedTuple):
-    """A student's stay in a subgroup (plain columns, as memberships_of reads them)."""
+    """A student's stay in a subgroup (plain columns: memberships_of and placement read them)."""
     subgroup_id: int
     student_id: int
     from_day: dt.date
@@ -281,7 +281,7 @@ def class_on(enrolments: list[EnrolmentRow], day: dt.date) -> ClassRow | None:
 
 
 def student_courses(student_id: int, class_id: int, day: dt.date, courses: list,
-                    memberships: list[Row]) -> list:
+                    memberships: list[Membership]) -> list:
     """The class's courses the student takes on that day: whole-class ones and their own subgroups'."""
     groups = {m.subgroup_id for m in memberships if covers(m.from_day, m.to_day, day)}
     return [c for c in courses if c.class_id == class_id and (c.subgroup_id is None or c.subgroup_id in groups)]
@@ -347,7 +347,7 @@ def days(student_id: int, first: dt.date, last: dt.date, placed: Placement | Non
 
 
 def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: list[EnrolmentRow], shared: _Classes,
-                  memberships: list[Row], marks: dict[int, list[GridMark]],
+                  memberships: list[Membership], marks: dict[int, list[GridMark]],
                   attendance: dict[int, GridAttendance]) -> list[Day]:
     """The days of days() from what was read: the student's enrolments and subgroups, the classes' shared rows,
     and the student's marks (by lesson, in slot order) and attendance (by lesson)."""
@@ -374,15 +374,15 @@ def _student_days(student_id: int, first: dt.date, last: dt.date, enrolments: li
     return out
 
 
-def memberships_of(student_ids: list[int]) -> dict[int, list[Row]]:
+def memberships_of(student_ids: list[int]) -> dict[int, list[Membership]]:
     """The students' subgroup memberships, by student (read once for a class's days and averages)."""
-    by_student: dict[int, list[Row]] = {sid: [] for sid in student_ids}
+    by_student: dict[int, list[Membership]] = {sid: [] for sid in student_ids}
     for m in queries.plain(_statements().memberships, {"student_ids": list(student_ids) or [0]}).all():
-        by_student[m.student_id].append(m)
+        by_student[m.student_id].append(Membership._make(m))
     return by_student
 
 
-def class_days(memberships: dict[int, list[Row]], first: dt.date, last: dt.date,
+def class_days(memberships: dict[int, list[Membership]], first: dt.date, last: dt.date,
                enrolments: dict[int, list[EnrolmentRow]] | None = None) -> dict[int, list[Day]]:
     """days() of one student or several at once (a class's statements), by student: read in a constant number of
     statements whatever the number of students. memberships: memberships_of(the students); enrolments: theirs by
@@ -467,7 +467,7 @@ def subject_averages(courses: list[Course], marks: list[Row], until: dt.date) ->
 
 
 def class_averages(school_class: SchoolClass, days: dict[int, dt.date],
-                   memberships: dict[int, list[Row]]) -> dict[int, list[SubjectAverage]]:
+                   memberships: dict[int, list[Membership]]) -> dict[int, list[SubjectAverage]]:
     """averages() of several students of a class, each on their own day (days: student id -> day), by student:
     the periods, the courses and the marks of them all read once (memberships: memberships_of(the students))."""
     periods = calendar.periods_of(school_class)
