@@ -54,6 +54,14 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container may be given fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def from_environment(instance_path: str) -> dict:
     env = os.environ.get
     return {
@@ -61,6 +69,9 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         # PostgreSQL only: settings for the app's own sessions, as libpq options (school/__init__.py says why).
         "PG_SESSION_OPTIONS": env("PG_SESSION_OPTIONS", "-c random_page_cost=1.1"),
+        # Processes that lay out the documents of one PDF side by side (school/statements/pdf.py); 1: in the
+        # worker itself, one after another.
+        "PDF_PROCESSES": max(1, int(env("PDF_PROCESSES", 0)) or _cores()),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "") == "1",

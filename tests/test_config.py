@@ -55,6 +55,10 @@ SETTINGS = [
     ("IMPORT_MAX_UNPACKED_BYTES", "4096", 4096),
     ("PG_SESSION_OPTIONS", None, "-c random_page_cost=1.1"),
     ("PG_SESSION_OPTIONS", "", ""),
+    ("PDF_PROCESSES", "3", 3),
+    ("PDF_PROCESSES", "1", 1),
+    ("PDF_PROCESSES", None, len(os.sched_getaffinity(0))),
+    ("PDF_PROCESSES", "0", len(os.sched_getaffinity(0))),
 ]
 
 

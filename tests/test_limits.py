@@ -284,6 +284,7 @@ def test_a_class_pdf_is_laid_out_a_few_students_at_a_time(app, auth, ids, monkey
     monkeypatch.setattr(pdf, "to_pdf", counting)
     from school.statements import documents as statement_documents
     monkeypatch.setattr(statement_documents, "STUDENTS_PER_DOCUMENT", 3)
+    app.config["PDF_PROCESSES"] = 1  # laid out here, where to_pdf is counted
     auth.login("teacher")
     r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf", query_string={"month": "2026-11", "all": "1"})
     assert r.status_code == 200 and r.mimetype == "application/pdf"

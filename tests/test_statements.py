@@ -365,6 +365,7 @@ def test_a_class_pdf_in_several_documents_parses_its_stylesheet_once_and_keeps_a
 
     from school.statements import documents
     monkeypatch.setattr(documents, "STUDENTS_PER_DOCUMENT", 1)
+    app.config["PDF_PROCESSES"] = 1  # laid out here, where the parsing is seen
     parsed = []
     real = weasyprint.CSS.__init__
 
@@ -386,6 +387,39 @@ def test_a_class_pdf_in_several_documents_parses_its_stylesheet_once_and_keeps_a
         fonts = embedded_fonts(page)
         assert fonts and all(embedded for _, embedded in fonts)
         assert all("Defter-Print" in font for font, _ in fonts)
+
+
+def test_a_class_pdf_laid_out_in_processes_of_its_own_is_the_pdf_laid_out_here(app, auth, ids, monkeypatch):
+    """With PDF_PROCESSES above 1 the documents of a class's PDF are laid out side by side in processes of their
+    own: the same pages in the class's order, each student's text, as when this process lays them out one after
+    another. pdf.last_layout says that two processes did it and what memory they added."""
+    pypdf = weasyprint_or_skip()
+    from school.statements import documents, pdf
+    monkeypatch.setattr(documents, "STUDENTS_PER_DOCUMENT", 1)
+    auth.login("teacher")
+    url = f"/statements/classes/{ids['class5']}.pdf?week={W48}&all=1"
+    texts = {}
+    for processes in (1, 2):
+        app.config["PDF_PROCESSES"] = processes
+        r = auth.client.get(url)
+        assert r.status_code == 200 and r.mimetype == "application/pdf"
+        texts[processes] = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(r.data)).pages]
+        assert pdf.last_layout.processes == processes
+    assert len(texts[2]) == 4 and texts[2] == texts[1]
+    assert pdf.last_layout.others_peak_kb > 0
+    html = auth.client.get(url.replace(".pdf", "")).get_data(as_text=True)
+    names = [re.search(r"<b>(.*?)</b>", section).group(1) for section in statement_sections(html)]
+    assert all(name in text for name, text in zip(names, texts[2], strict=True))
+
+
+def test_one_document_is_laid_out_here_whatever_the_processes_allowed(app, auth, ids):
+    """A PDF of one document starts no process: there is nothing to lay out side by side."""
+    weasyprint_or_skip()
+    from school.statements import pdf
+    app.config["PDF_PROCESSES"] = 4
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}&all=1")
+    assert r.status_code == 200 and pdf.last_layout == pdf.Layout(processes=1, others_peak_kb=0)
 
 
 def test_the_homework_due_and_the_homework_set_print_on_two_lines_of_one_cell(app, auth, ids):

@@ -1,137 +1,110 @@
-"""HTML to PDF with WeasyPrint.
-
-WeasyPrint needs Pango, a system library; it is imported only inside to_pdf() so that the rest of the app
-(the screen, the HTML print views) runs on a machine without it.
+"""The app's PDFs: a print page as a PDF (to_pdf), and several documents as one PDF (to_pdf_each), laid out side
+by side in processes of their own where there are cores for them. school/layout.py does the layout itself.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
-import html as markup
 import io
-import mimetypes
-import re
-import warnings
+import itertools
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import current_app
 
-# Relative URLs of the page resolve against this origin; the fetcher below serves only the app's static files
-# from disk under it, so a PDF never reaches the network and prints the same on every machine.
-BASE_URL = "https://defter.invalid/"
+from school import layout
+from school.layout import PdfUnavailable, Stylesheets
 
-# A stylesheet link as base_print.html writes it; to_pdf_each parses the sheets it names once for all documents.
-STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
+__all__ = ["Layout", "PdfUnavailable", "Stylesheets", "last_layout", "to_pdf", "to_pdf_each"]
 
 
-@contextlib.contextmanager
-def _collect_once():
-    """No automatic garbage collection while WeasyPrint lays out a document, one collection of what it made after.
-
-    Layout allocates hundreds of thousands of boxes that live until the document is written, and each automatic
-    collection of the oldest generation walks the worker's whole heap again: a third of the time of a class's PDF
-    went to them. Objects made meanwhile all stay in the youngest generation, so collecting the young generations
-    afterwards frees the document's cycles without walking the rest of the heap."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(1)
+@dataclass
+class Layout:
+    """How the last to_pdf_each of this process laid its documents out: in how many processes, and the memory the
+    other processes added at their peak (kB, their peak resident size over their size when they started, summed:
+    they run at once). The bench reads it; nothing else depends on it."""
+    processes: int = 1
+    others_peak_kb: int = 0
 
 
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint (or the Pango library under it) is missing on this machine."""
+last_layout = Layout()
 
 
-class Stylesheets:
-    """The stylesheets several documents link to, each fetched and parsed once for all of them and its @font-face
-    fonts loaded once, into one FontConfiguration (WeasyPrint requires the documents to be laid out with the one
-    their sheets were parsed with), instead of once by every document through its link tag. The sheets are given
-    to WeasyPrint as user stylesheets in place of the links: for print.css, the documents' only stylesheet and
-    without !important, the cascade is the same."""
-
-    def __init__(self) -> None:
-        self.font_config = None
-        self.parsed: dict[str, object] = {}
-
-    def take(self, html: str, weasyprint, fetcher) -> tuple[str, list]:
-        """html without its stylesheet links, and the parsed sheets they named, in their order."""
-        if self.font_config is None:
-            from weasyprint.text.fonts import FontConfiguration
-            self.font_config = FontConfiguration()
-        sheets = []
-
-        def parsed(link: re.Match) -> str:
-            url = urljoin(BASE_URL, markup.unescape(link.group(1)))
-            if url not in self.parsed:
-                self.parsed[url] = weasyprint.CSS(url=url, url_fetcher=fetcher, font_config=self.font_config,
-                                                  media_type="print")
-            sheets.append(self.parsed[url])
-            return ""
-        return STYLESHEET_LINK.sub(parsed, html), sheets
-
-
-def to_pdf_each(htmls, **options) -> bytes:
+def to_pdf_each(htmls, processes: int | None = None, **options) -> bytes:
     """One PDF of several documents, each laid out on its own and appended as bytes: WeasyPrint keeps the whole
     layout of a document in memory until it is written, so a class printed as one document grows with every
     page, and printed a student at a time it stays at one student's statement. The documents share their
-    stylesheets (parsed once) and fonts."""
+    stylesheets (parsed once) and fonts.
+
+    processes (default: config PDF_PROCESSES): WeasyPrint is pure Python and holds the interpreter for the whole
+    layout, so a process lays out one document at a time on one core. With more than one document and more than
+    one process allowed, the documents are laid out side by side in processes of their own (_elsewhere), started
+    for this PDF and ended with it; this process renders the next documents' HTML meanwhile and joins the PDFs
+    in their order."""
     from pypdf import PdfReader, PdfWriter
 
+    global last_layout
+    if processes is None:
+        processes = current_app.config["PDF_PROCESSES"]
+    htmls = iter(htmls)
+    head = list(itertools.islice(htmls, 2))  # one document is laid out here, whatever is allowed
+    documents = itertools.chain(head, htmls)
     writer = PdfWriter()
-    stylesheets = Stylesheets()
-    for html in htmls:
-        writer.append(PdfReader(io.BytesIO(to_pdf(html, stylesheets=stylesheets, **options))))
+    if len(head) < 2 or processes <= 1:
+        stylesheets = Stylesheets()
+        for html in documents:
+            writer.append(PdfReader(io.BytesIO(to_pdf(html, stylesheets=stylesheets, **options))))
+        last_layout = Layout()
+    else:
+        parts, last_layout = _elsewhere(documents, processes, options)
+        for part in parts:
+            writer.append(PdfReader(io.BytesIO(part)))
     writer.compress_identical_objects()  # the fonts and styles every student repeats, once
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def to_pdf(html: str, archival: bool = False, attachments: dict[str, str] | None = None,
-           stylesheets: Stylesheets | None = None) -> bytes:
-    """The PDF of a print page. archival: PDF/A-3b (fonts embedded, colour profile, attachments allowed),
-    for documents kept for decades; attachments: name -> UTF-8 text files embedded in the PDF; stylesheets: the
-    sheets already parsed for other documents of the same PDF (to_pdf_each)."""
+def _elsewhere(documents, processes: int, options: dict) -> tuple[list[bytes], Layout]:
+    """The PDFs of the documents, laid out by up to `processes` processes of their own, in the documents' order.
+
+    The processes come from a fork server, a clean process without the threads of a server's worker (forking a
+    threaded process can leave a lock held forever in the child), which imports WeasyPrint once when it starts
+    (the first PDF of a worker) so that each process it forks has it ready. A process parses the stylesheets once
+    for the documents it gets. Nothing of the app goes there: the HTML, where the static files are, the options."""
+    _available()  # PdfUnavailable here, as to_pdf raises it, rather than a broken pool
+    static = _static_files()
+    futures = []
+    with ProcessPoolExecutor(processes, mp_context=_fork_server()) as pool:
+        for html in documents:
+            futures.append(pool.submit(layout.in_layout_process, html, static, options))
+        results = [f.result() for f in futures]
+    pids = {pid for _pdf, pid, _kb in results}
+    peaks: dict[int, int] = {}
+    for _pdf, pid, kb in results:
+        peaks[pid] = max(peaks.get(pid, 0), kb)
+    return [pdf for pdf, _pid, _kb in results], Layout(len(pids), sum(peaks.values()))
+
+
+def _fork_server():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint", layout.__name__])
+    return context
+
+
+def _available() -> None:
     try:
-        import weasyprint
-        from weasyprint.urls import URLFetcher, URLFetcherResponse
+        import weasyprint  # noqa: F401
     except (ImportError, OSError) as e:  # OSError: the Python package is there, Pango is not
         raise PdfUnavailable(str(e)) from e
 
-    static_root = Path(current_app.static_folder).resolve()
-    prefix = current_app.static_url_path.rstrip("/") + "/"
 
-    class StaticFiles(URLFetcher):
-        def fetch(self, url, headers=None):
-            path = unquote(urlsplit(url).path)
-            if not (url.startswith(BASE_URL) and path.startswith(prefix)):
-                raise ValueError(f"only the app's static files are fetched, not {url}")
-            file = (static_root / path[len(prefix):]).resolve()
-            if not file.is_relative_to(static_root) or not file.is_file():
-                raise ValueError(f"no static file {path}")
-            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, file.read_bytes(), {"Content-Type": kind})
+def _static_files() -> tuple[str, str]:
+    """The app's static folder and the URL path it is served under, for the fetcher of a PDF's files."""
+    return str(Path(current_app.static_folder).resolve()), current_app.static_url_path.rstrip("/") + "/"
 
-    fetcher = StaticFiles()
-    options = {}
-    if archival:
-        options["pdf_variant"] = "pdf/a-3b"
-    if attachments:
-        options["attachments"] = [weasyprint.Attachment(string=text.encode("utf-8"), name=name,
-                                                        base_url=BASE_URL, url_fetcher=fetcher,
-                                                        relationship="Data")
-                                  for name, text in attachments.items()]
-    with warnings.catch_warnings(), _collect_once():
-        # WeasyPrint 70 opens its sRGB profile for PDF/A and leaves the closing to the garbage collector.
-        warnings.filterwarnings("ignore", category=ResourceWarning, message=r".*sRGB2014\.icc")
-        if stylesheets is not None:
-            html, options["stylesheets"] = stylesheets.take(html, weasyprint, fetcher)
-            options["font_config"] = stylesheets.font_config
-        document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print")
-        return document.write_pdf(**options)
+
+def to_pdf(html: str, archival: bool = False, attachments: dict[str, str] | None = None,
+           stylesheets: Stylesheets | None = None) -> bytes:
+    """The PDF of a print page of this app (layout.lay_out says the rest)."""
+    return layout.lay_out(html, _static_files(), archival=archival, attachments=attachments, stylesheets=stylesheets)
