@@ -422,6 +422,23 @@ def test_one_document_is_laid_out_here_whatever_the_processes_allowed(app, auth,
     assert r.status_code == 200 and pdf.last_layout == pdf.Layout(processes=1, others_peak_kb=0)
 
 
+def test_where_no_layout_process_can_start_the_pdf_is_laid_out_here(app, auth, ids, monkeypatch):
+    """No shared memory for the pool's queues, a limit on processes: the worker lays the documents out itself, one
+    after another, rather than answering 500."""
+    pypdf = weasyprint_or_skip()
+    from school.statements import documents, pdf
+
+    def no_processes():
+        raise OSError(38, "Function not implemented")
+    monkeypatch.setattr(pdf, "_fork_server", no_processes)
+    monkeypatch.setattr(documents, "STUDENTS_PER_DOCUMENT", 1)
+    app.config["PDF_PROCESSES"] = 2
+    auth.login("teacher")
+    r = auth.client.get(f"/statements/classes/{ids['class5']}.pdf?week={W48}&all=1")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert len(pypdf.PdfReader(io.BytesIO(r.data)).pages) == 4 and pdf.last_layout.processes == 1
+
+
 def test_the_homework_due_and_the_homework_set_print_on_two_lines_of_one_cell(app, auth, ids):
     """Two lines without a <br> (two more boxes for WeasyPrint): a line feed in a cell whose white-space is
     pre-line. A line break typed into the homework itself stays a space, as in the other cells."""

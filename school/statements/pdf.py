@@ -39,8 +39,9 @@ def to_pdf_each(htmls, processes: int | None = None, **options) -> bytes:
     processes (default: config PDF_PROCESSES): WeasyPrint is pure Python and holds the interpreter for the whole
     layout, so a process lays out one document at a time on one core. With more than one document and more than
     one process allowed, the documents are laid out side by side in processes of their own (_elsewhere), started
-    for this PDF and ended with it; this process renders the next documents' HTML meanwhile and joins the PDFs
-    in their order."""
+    for this PDF and ended with it, and this process joins the PDFs in their order. Where no process can be
+    started (OSError: no shared memory for their queues, a limit on processes), they are laid out here, as with
+    processes=1."""
     from pypdf import PdfReader, PdfWriter
 
     global last_layout
@@ -49,16 +50,20 @@ def to_pdf_each(htmls, processes: int | None = None, **options) -> bytes:
     htmls = iter(htmls)
     head = list(itertools.islice(htmls, 2))  # one document is laid out here, whatever is allowed
     documents = itertools.chain(head, htmls)
-    writer = PdfWriter()
-    if len(head) < 2 or processes <= 1:
+    parts = None
+    if len(head) > 1 and processes > 1:
+        documents = list(documents)  # small: a few students' HTML a document
+        try:
+            parts, last_layout = _elsewhere(documents, processes, options)
+        except OSError as e:
+            current_app.logger.warning("PDF: no layout process could be started (%s); laid out in the worker", e)
+    if parts is None:
         stylesheets = Stylesheets()
-        for html in documents:
-            writer.append(PdfReader(io.BytesIO(to_pdf(html, stylesheets=stylesheets, **options))))
+        parts = (to_pdf(html, stylesheets=stylesheets, **options) for html in documents)
         last_layout = Layout()
-    else:
-        parts, last_layout = _elsewhere(documents, processes, options)
-        for part in parts:
-            writer.append(PdfReader(io.BytesIO(part)))
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
     writer.compress_identical_objects()  # the fonts and styles every student repeats, once
     out = io.BytesIO()
     writer.write(out)
