@@ -36,10 +36,13 @@ def test_the_first_run_in_a_browser(fresh_server, browser):
     assert "Сохранено." in page.inner_text("main")
     periods = page.locator("#periods fieldset").count()
     assert periods == 6  # the usual quarters and halves offered
+    expect = pytest.importorskip("playwright.sync_api").expect
+    # "add" and "remove" send the form and the page comes back: expect() waits for it (a count taken at once may
+    # read the page while it is being replaced).
     page.click("#periods > button[name=add]")
-    assert page.locator("#periods fieldset").count() == periods + 1
+    expect(page.locator("#periods fieldset")).to_have_count(periods + 1)
     page.click("#periods fieldset:last-of-type button.remove")
-    assert page.locator("#periods fieldset").count() == periods
+    expect(page.locator("#periods fieldset")).to_have_count(periods)
     page.click("form.setup > button.primary")
     page.wait_for_url(f"{fresh_server}/admin/setup/subjects")
     context.close()
