@@ -76,17 +76,23 @@ class Stylesheets:
         return STYLESHEET_LINK.sub(parsed, html), sheets
 
 
+def available():
+    """The weasyprint module, or PdfUnavailable where it cannot load."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as e:  # OSError: the Python package is there, Pango is not
+        raise PdfUnavailable(str(e)) from e
+    return weasyprint
+
+
 def lay_out(html: str, static: tuple[str, str], archival: bool = False, attachments: dict[str, str] | None = None,
             stylesheets: Stylesheets | None = None) -> bytes:
     """The PDF of a print page. static: the static folder and the URL path it is served under (the only files a
     page may link to); archival: PDF/A-3b (fonts embedded, colour profile, attachments allowed), for documents
     kept for decades; attachments: name -> UTF-8 text files embedded in the PDF; stylesheets: the sheets already
     parsed for other documents of the same PDF."""
-    try:
-        import weasyprint
-        from weasyprint.urls import URLFetcher, URLFetcherResponse
-    except (ImportError, OSError) as e:  # OSError: the Python package is there, Pango is not
-        raise PdfUnavailable(str(e)) from e
+    weasyprint = available()
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     root, prefix = static
     static_root = Path(root)
@@ -129,13 +135,13 @@ def in_layout_process(html: str, static: tuple[str, str], options: dict) -> tupl
     """In a layout process: one document's PDF, this process's id and the memory it has added so far (kB)."""
     global _sheets_here, _resident_at_start_kb
     if _sheets_here is None:
-        _resident_at_start_kb = _status_kb("VmRSS")
+        _resident_at_start_kb = status_kb("VmRSS")
         _sheets_here = Stylesheets()
     data = lay_out(html, static, stylesheets=_sheets_here, **options)
-    return data, os.getpid(), max(0, _status_kb("VmHWM") - _resident_at_start_kb)
+    return data, os.getpid(), max(0, status_kb("VmHWM") - _resident_at_start_kb)
 
 
-def _status_kb(field: str) -> int:
+def status_kb(field: str) -> int:
     """A figure of this process's /proc/self/status in kB (Linux); 0 where there is none."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():

@@ -592,31 +592,22 @@ def statements(app, queries: Statements) -> None:
     # The memory of one worker printing that class over four weeks (the PDF is laid out a few students at a time):
     # the peak resident size during the request over the size before it (Linux: clear_refs resets the peak), plus
     # what the processes that laid the documents out beside it added at their peak (pdf.last_layout).
+    from school.layout import status_kb
     from school.statements import pdf
     four_weeks = {"from": (TODAY - dt.timedelta(days=27)).isoformat(), "to": TODAY.isoformat(), "all": "1"}
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")
-    before = _status_kb("VmRSS")
+    before = status_kb("VmRSS")
     r = director.get(f"/statements/classes/{class_id}.pdf", query_string=four_weeks)
     assert r.status_code == 200 and r.mimetype == "application/pdf", r.status_code
     layout = pdf.last_layout
-    emit("statements_pdf_peak_mb", (_status_kb("VmHWM") - before + layout.others_peak_kb) / 1024, "MB",
+    emit("statements_pdf_peak_mb", (status_kb("VmHWM") - before + layout.others_peak_kb) / 1024, "MB",
          processes=layout.processes)
 
     def school() -> None:
         for cid in demo_ids:
             get(f"/statements/classes/{cid}?all=1", "text/html")
     emit("statements_school_html_s", statistics.median(timed(school, 3)) / 1000, "s")
-
-
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise LookupError(field)
-
-
-
 
 
 def admin_people_list(app) -> None:

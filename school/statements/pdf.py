@@ -4,7 +4,6 @@ by side in processes of their own where there are cores for them. school/layout.
 from __future__ import annotations
 
 import io
-import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -47,12 +46,9 @@ def to_pdf_each(htmls, processes: int | None = None, **options) -> bytes:
     global last_layout
     if processes is None:
         processes = current_app.config["PDF_PROCESSES"]
-    htmls = iter(htmls)
-    head = list(itertools.islice(htmls, 2))  # one document is laid out here, whatever is allowed
-    documents = itertools.chain(head, htmls)
+    documents = list(htmls)  # small: a few students' HTML a document
     parts = None
-    if len(head) > 1 and processes > 1:
-        documents = list(documents)  # small: a few students' HTML a document
+    if len(documents) > 1 and processes > 1:  # one document is laid out here, whatever is allowed
         try:
             parts, last_layout = _elsewhere(documents, processes, options)
         except OSError as e:
@@ -77,7 +73,7 @@ def _elsewhere(documents, processes: int, options: dict) -> tuple[list[bytes], L
     threaded process can leave a lock held forever in the child), which imports WeasyPrint once when it starts
     (the first PDF of a worker) so that each process it forks has it ready. A process parses the stylesheets once
     for the documents it gets. Nothing of the app goes there: the HTML, where the static files are, the options."""
-    _available()  # PdfUnavailable here, as to_pdf raises it, rather than a broken pool
+    layout.available()  # PdfUnavailable here, as to_pdf raises it, rather than a broken pool
     static = _static_files()
     futures = []
     with ProcessPoolExecutor(processes, mp_context=_fork_server()) as pool:
@@ -95,13 +91,6 @@ def _fork_server():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["weasyprint", layout.__name__])
     return context
-
-
-def _available() -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError) as e:  # OSError: the Python package is there, Pango is not
-        raise PdfUnavailable(str(e)) from e
 
 
 def _static_files() -> tuple[str, str]:
