@@ -50,18 +50,29 @@ def plain(statement, params: dict | None = None):
     return session.connection().execute(statement, params)
 
 
-def write(statement, params: dict | None = None):
+def write(statement, params: dict | None = None, alone: bool = False):
     """Run a Core INSERT, UPDATE or DELETE on the session's connection in its transaction, as plain() runs a read:
     pending changes flushed first, without the session's ORM execution path (a third of a small statement's
     Python). The session is marked as having written (transactions.WROTE), exactly as the ORM path marks it, so
-    that a request that ends without committing rolls it back."""
-    from school.transactions import WROTE
+    that a request that ends without committing rolls it back.
+
+    alone: the statement is the whole of its write, with nothing to keep it with (a cell's attendance, a cell's
+    first mark). On PostgreSQL, where the request has not written yet, it then runs without a transaction and is
+    stored as it runs (transactions.ALONE); elsewhere, and after another write, it is part of the transaction."""
+    from school.transactions import ALONE, WROTE
 
     session = db.session()
     if session.autoflush:
         session.flush()
     session.info[WROTE] = True
-    return session.connection().execute(statement, params)
+    connection = session.connection()
+    if not alone:
+        return connection.execute(statement, params)
+    connection.info[ALONE] = True
+    try:
+        return connection.execute(statement, params)
+    finally:
+        connection.info.pop(ALONE, None)
 
 
 @cache

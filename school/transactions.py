@@ -8,21 +8,28 @@ bench fixture). A transaction that only read is ended with COMMIT instead, which
 connection's prepared statements. One that wrote anything — a flush, or any statement other than a SELECT through
 session.execute — and was not committed by its view is rolled back exactly as before.
 
-On PostgreSQL a GET reads without a transaction (reads_alone): the BEGIN and the COMMIT around its reads were two
-round trips of ten on a diary week and bought nothing. Under READ COMMITTED, the isolation the register runs at,
-every statement takes its own snapshot whether it is in a transaction or not, so each read sees exactly what it
-saw before. The first statement that is not a plain SELECT (the diary's visit row, or anything a GET should not
-write and is rolled back) opens a transaction before it runs, and from there the request is as it was: its writes
-are one transaction, committed by its view or rolled back. SQLite is left as it is: its driver never begins a
-transaction for a SELECT."""
+On PostgreSQL a request reads without a transaction (reads_alone): the BEGIN and the COMMIT around a GET's reads
+were two round trips of ten on a diary week and bought nothing. Under READ COMMITTED, the isolation the register
+runs at, every statement takes its own snapshot whether it is in a transaction or not, so each read sees exactly
+what it saw before. The first statement that is not a plain SELECT (a save's write, the diary's visit row, or
+anything a GET should not write and is rolled back) opens a transaction before it runs, and from there the request
+is as it was: its writes are one transaction, committed by its view or rolled back.
+
+A write that is one statement by itself (queries.write(..., alone=True): a cell's attendance, a cell's first mark,
+each a compare-and-set INSERT or UPDATE with nothing else to keep with it) runs autocommitted where its request
+still reads alone: a single statement is atomic without a transaction around it, and the BEGIN and the COMMIT were
+two round trips of a save's six. It is stored as it runs; the view cannot take it back. The reads after it (the
+save's answer) read what it stored. SQLite is left as it is: its driver never begins a transaction for a SELECT,
+and begins one for a write whatever is asked."""
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 WROTE = "defter_wrote"
 READS_ALONE = "defter_reads_alone"  # in the connection's info: its autocommit is _reads_alone's
+ALONE = "defter_write_alone"  # in the connection's info: the next statement is a write that stands alone
 IDLE = 0  # libpq's PQTRANS_IDLE: psycopg.pq.TransactionStatus.IDLE, without importing psycopg where SQLite runs
 
 
@@ -49,9 +56,6 @@ def only_read(session: Session) -> bool:
             and not (session.new or session.dirty or session.deleted))
 
 
-READS = ("GET", "HEAD")
-
-
 def _only_reads(statement: str) -> bool:
     """A statement that reads and locks nothing: a SELECT without FOR UPDATE or FOR SHARE. Anything else, a WITH
     too (it may hold an INSERT), is taken as a write."""
@@ -61,9 +65,9 @@ def _only_reads(statement: str) -> bool:
 
 @event.listens_for(Session, "after_begin")
 def _reads_alone(_session: Session, _transaction, connection) -> None:
-    """A GET's connection on PostgreSQL reads in autocommit: psycopg sends no BEGIN before its reads and no COMMIT
-    after them."""
-    if connection.dialect.name == "postgresql" and has_request_context() and request.method in READS:
+    """A request's connection on PostgreSQL reads in autocommit: psycopg sends no BEGIN before its reads and no
+    COMMIT after them."""
+    if connection.dialect.name == "postgresql" and has_request_context():
         dbapi = connection.connection.dbapi_connection
         if not dbapi.autocommit and dbapi.pgconn.transaction_status == IDLE:  # (nobody else's transaction)
             dbapi.autocommit = True
@@ -72,8 +76,11 @@ def _reads_alone(_session: Session, _transaction, connection) -> None:
 
 def _opens_a_transaction_to_write(conn, cursor, statement, _params, _context, _many) -> None:
     """Before the first statement that is not a read, the connection leaves autocommit: psycopg begins a
-    transaction with it, which the request commits or rolls back as any other."""
+    transaction with it, which the request commits or rolls back as any other. A write that stands alone (ALONE)
+    runs in autocommit, and the connection reads alone after it."""
     if conn.info.get(READS_ALONE) and not _only_reads(statement):
+        if conn.info.pop(ALONE, False):
+            return
         del conn.info[READS_ALONE]
         cursor.connection.autocommit = False
 

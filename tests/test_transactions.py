@@ -6,7 +6,8 @@ from sqlalchemy import event, func, select, update
 
 from school.access import public
 from school.extensions import db
-from school.models import Subject
+from school.models import MarkChange, Subject
+from school.register.marks import cell_of
 from tests.conftest import csrf_token
 
 
@@ -177,14 +178,16 @@ def _connection_states(app, send):
     return seen
 
 
-def test_on_postgresql_a_get_reads_without_a_transaction_and_a_save_writes_in_one(app, auth, client, ids):
-    """A GET's reads go in autocommit: no BEGIN before them, no COMMIT after (two round trips of a page's ten).
-    A write in a GET (the diary's visit row) begins a transaction before it runs. The connection goes back to the
-    pool transactional: a save after the GET, on the same connection, writes inside its transaction."""
+def _skip_on_sqlite(app, why="psycopg's autocommit: SQLite's driver begins no transaction for a read anyway"):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("psycopg's autocommit: SQLite's driver begins no transaction for a read anyway")
-    from tests.test_journal import HX, cell_url, current_version
+            pytest.skip(why)
+
+
+def test_on_postgresql_a_get_reads_without_a_transaction_and_writes_in_one(app, auth, client):
+    """A GET's reads go in autocommit: no BEGIN before them, no COMMIT after (two round trips of a page's ten).
+    A write in a GET (the diary's visit row) begins a transaction before it runs."""
+    _skip_on_sqlite(app)
     auth.login("parent")
     states = _connection_states(app, lambda: client.get("/diary/"))
     reads = [s for s in states if s[2] == "SELECT"]
@@ -194,14 +197,87 @@ def test_on_postgresql_a_get_reads_without_a_transaction_and_a_save_writes_in_on
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(db.metadata.tables["diary_views"])) >= 1
 
-    auth.login("teacher")
-    version = current_version(app, ids["lesson"], ids["emil"])
+
+def _save(app, client, ids, action, student=None):
+    from tests.test_journal import HX, cell_url, current_version
+    student = student or ids["emil"]
+    version = current_version(app, ids["lesson"], student)
     token = csrf_token(client, "/profile")
-    states = _connection_states(app, lambda: client.post(
-        cell_url(ids["lesson"], ids["emil"]), data={"action": "5", "version": version},
-        headers={**HX, "X-CSRFToken": token}))
-    assert states and not any(autocommit for autocommit, _, _ in states)
-    assert all(in_transaction for _, in_transaction, _ in states[1:])  # one transaction from the first statement
+    answer = []
+    states = _connection_states(app, lambda: answer.append(client.post(
+        cell_url(ids["lesson"], student), data={"action": action, "version": version},
+        headers={**HX, "X-CSRFToken": token})))
+    assert answer[0].status_code == 200, answer[0].get_data(as_text=True)
+    return states
+
+
+def test_on_postgresql_a_write_of_one_statement_stands_alone_and_one_of_two_is_one_transaction(app, auth, client,
+                                                                                                ids):
+    """A save reads without a transaction as a GET does. A cell's first mark and its attendance are one
+    statement each: autocommitted, with no BEGIN and no COMMIT. A changed mark is its UPDATE and the line of the
+    changes log: both inside one transaction, which the first of them begins."""
+    _skip_on_sqlite(app)
+    auth.login("teacher")
+    _save(app, client, ids, "absent", ids["other5"][1])  # the process's first save also reads the scale's codes
+    first = _save(app, client, ids, "4")
+    assert [s[2] for s in first] == ["SELECT", "SELECT", "INSERT", "SELECT"], first
+    assert all(autocommit and not in_transaction for autocommit, in_transaction, _ in first), first
+
+    changed = _save(app, client, ids, "5")
+    assert [s[2] for s in changed] == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT"], changed
+    assert all(autocommit and not in_transaction for autocommit, in_transaction, _ in changed[:2]), changed
+    update_, log, figures = changed[2:]
+    assert not update_[0] and not update_[1]  # leaves autocommit: psycopg begins the transaction with it
+    assert not log[0] and log[1] and not figures[0] and figures[1]  # the log line and the answer inside it
+
+    absent = _save(app, client, ids, "absent")
+    assert [s[2] for s in absent] == ["SELECT", "SELECT", "INSERT", "SELECT"], absent
+    assert all(autocommit and not in_transaction for autocommit, in_transaction, _ in absent), absent
+    with app.app_context():
+        cell = cell_of(ids["lesson"], ids["emil"])
+        assert [m.code for m in cell.marks] == ["5"] and cell.attendance.code == "absent"
+        logged = db.session.execute(select(MarkChange.old_code, MarkChange.new_code).where(
+            MarkChange.lesson_id == ids["lesson"], MarkChange.student_id == ids["emil"])).all()
+        assert [tuple(r) for r in logged] == [("4", "5")]
+
+
+def test_a_changed_mark_whose_log_line_fails_is_not_stored(app, auth, client, ids, monkeypatch):
+    """The UPDATE of a changed mark and its line of the changes log are one write: when the log line cannot be
+    written, the mark keeps its old code, on either database."""
+    from school.register import marks
+    from tests.test_journal import HX, cell_url, current_version
+    auth.login("teacher")
+    token = csrf_token(client, "/profile")
+    first = client.post(cell_url(ids["lesson"], ids["emil"]), headers={**HX, "X-CSRFToken": token},
+                        data={"action": "4", "version": current_version(app, ids["lesson"], ids["emil"])})
+    assert first.status_code == 200
+
+    def failing_log(*_args):
+        raise RuntimeError("the changes log is unavailable")
+    monkeypatch.setattr(marks, "_log_change", failing_log)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    r = client.post(cell_url(ids["lesson"], ids["emil"]), headers={**HX, "X-CSRFToken": token},
+                    data={"action": "5", "version": current_version(app, ids["lesson"], ids["emil"])})
+    assert r.status_code == 500
+    with app.app_context():
+        assert [m.code for m in cell_of(ids["lesson"], ids["emil"]).marks] == ["4"]
+
+
+def test_after_a_write_that_stood_alone_the_connection_goes_back_to_transactions(app, auth, client, ids):
+    """The connection a save used in autocommit goes back to the pool transactional: work outside a request (a
+    job, the CLI) on it begins a transaction with its first statement, and the flag of a write alone is not left
+    behind for another statement."""
+    from school.transactions import ALONE
+    _skip_on_sqlite(app)
+    auth.login("teacher")
+    _save(app, client, ids, "absent")
+    with app.app_context():
+        connection = db.session.connection()
+        assert ALONE not in connection.info
+        db.session.scalar(select(func.count(Subject.id)))
+        driver = connection.connection.dbapi_connection
+        assert not driver.autocommit and driver.pgconn.transaction_status != 0  # in the transaction it began
+        db.session.rollback()
 
 
 @pytest.mark.parametrize("statement, reads", [

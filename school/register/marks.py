@@ -202,7 +202,8 @@ def save_cell(user: User, lesson: Lesson | CellLesson, student_id: int, action: 
             saved = _set_mark(user, lesson, student_id, cell, action, slot, seen_marks.get(slot, 0), work_kind_id,
                               comment, now)
         # The row's figures with this save, read before the commit: the request then ends with no transaction
-        # left open (a second one only to read them cost a tenth of a save).
+        # left open (a second one only to read them cost a tenth of a save). A write that stood alone is stored
+        # already (queries.write): they are read after it, without a transaction, on PostgreSQL.
         stats = stats_around(course, lesson.day, student_id)
         db.session.commit()
     except (Conflict, IntegrityError):
@@ -241,10 +242,11 @@ def _set_attendance(user, lesson, student_id, cell, action, seen, now) -> Cell:
     if seen == 0:  # a second first save of the cell fails on its unique (lesson, student): a conflict
         row = _written(write(_attendance_insert(), dict(
             lesson_id=lesson.id, student_id=student_id, code=action, set_by=user.id, set_at=now,
-            version=versions.fresh())))
+            version=versions.fresh()), alone=True))
     else:
         row = _written(write(_attendance_update(), dict(
-            of_lesson=lesson.id, of_student=student_id, seen=seen, new_code=action, author=user.id, now=now)))
+            of_lesson=lesson.id, of_student=student_id, seen=seen, new_code=action, author=user.id, now=now),
+            alone=True))
     return replace(cell, attendance=CellAttendance._make(row))
 
 
@@ -323,14 +325,15 @@ def _set_mark(user, lesson, student_id, cell, code, slot, seen, work_kind_id, co
         row = _written(write(_mark_insert(), dict(
             lesson_id=lesson.id, student_id=student_id, slot=slot, scale=school_settings().scale, code=code,
             work_kind_id=kind_id, weight=kinds[kind_id].weight, comment=comment or None, author_id=user.id,
-            created_at=now, updated_at=now, version=versions.fresh())))
+            created_at=now, updated_at=now, version=versions.fresh()), alone=True))
     else:
         if existing is None:
             raise Conflict()
+        changed = existing.code != code or existing.work_kind_id != kind_id  # logged with the update
         row = _written(write(_mark_update(comment is not None), dict(
             mark_id=existing.id, seen=seen, new_code=code, new_kind=kind_id, new_weight=kinds[kind_id].weight,
-            author=user.id, now=now, new_comment=comment or None)))
-        if existing.code != code or existing.work_kind_id != kind_id:
+            author=user.id, now=now, new_comment=comment or None), alone=not changed))
+        if changed:
             _log_change(lesson, student_id, slot, existing.code, code, user, now)
     written = CellMark._make(row)
     return replace(cell, marks=sorted([m for m in cell.marks if m.slot != slot] + [written], key=lambda m: m.slot))
