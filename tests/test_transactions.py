@@ -147,6 +147,13 @@ def test_a_save_reads_its_lesson_with_its_cell_in_one_statement(app, auth, clien
     assert [s.split()[0] for s in seen if not s.startswith("SELECT")] == ["INSERT"], seen  # a first mark
     assert not [s for s in seen if s.startswith("SELECT enrolments")], seen  # no roster of its own
     assert len(seen) == 4, seen  # the login, the lesson with the cell, the mark, the row's figures
+    data = {"action": "absent", "version": current_version(app, ids["lesson"], ids["other5"][1]),
+            "csrf_token": token}
+    seen, saved = statements_during(app, lambda: client.post(cell_url(ids["lesson"], ids["other5"][1]), data=data,
+                                                             headers=HX))
+    assert saved.status_code == 200
+    # An attendance changes no mark: no figures read after it (the grid keeps the ones it shows).
+    assert len(seen) == 3 and seen[2].startswith("INSERT INTO attendance"), seen
 
 
 def test_a_get_that_wrote_twice_and_failed_stores_neither_write(app, client, ends):
@@ -218,7 +225,7 @@ def test_on_postgresql_a_write_of_one_statement_stands_alone_and_one_of_two_is_o
     changes log: both inside one transaction, which the first of them begins."""
     _skip_on_sqlite(app)
     auth.login("teacher")
-    _save(app, client, ids, "absent", ids["other5"][1])  # the process's first save also reads the scale's codes
+    _save(app, client, ids, "3", ids["other5"][1])  # the process's first save also reads the scale's codes
     first = _save(app, client, ids, "4")
     assert [s[2] for s in first] == ["SELECT", "SELECT", "INSERT", "SELECT"], first
     assert all(autocommit and not in_transaction for autocommit, in_transaction, _ in first), first
@@ -231,7 +238,7 @@ def test_on_postgresql_a_write_of_one_statement_stands_alone_and_one_of_two_is_o
     assert not log[0] and log[1] and not figures[0] and figures[1]  # the log line and the answer inside it
 
     absent = _save(app, client, ids, "absent")
-    assert [s[2] for s in absent] == ["SELECT", "SELECT", "INSERT", "SELECT"], absent
+    assert [s[2] for s in absent] == ["SELECT", "SELECT", "INSERT"], absent  # (no figures after an attendance)
     assert all(autocommit and not in_transaction for autocommit, in_transaction, _ in absent), absent
     with app.app_context():
         cell = cell_of(ids["lesson"], ids["emil"])

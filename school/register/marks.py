@@ -204,7 +204,7 @@ def save_cell(user: User, lesson: Lesson | CellLesson, student_id: int, action: 
         # The row's figures with this save, read before the commit: the request then ends with no transaction
         # left open (a second one only to read them cost a tenth of a save). A write that stood alone is stored
         # already (queries.write): they are read after it, without a transaction, on PostgreSQL.
-        stats = stats_around(course, lesson.day, student_id)
+        stats = _row_figures(action, course, lesson.day, student_id)
         db.session.commit()
     except (Conflict, IntegrityError):
         # Lost the race: a retried save whose first attempt did arrive finds the cell as it wanted it.
@@ -212,8 +212,16 @@ def save_cell(user: User, lesson: Lesson | CellLesson, student_id: int, action: 
         saved = cell_of(lesson.id, student_id)
         if not _already(saved, action, slot):
             raise Conflict() from None
-        stats = stats_around(course, lesson.day, student_id)
+        stats = _row_figures(action, course, lesson.day, student_id)
     return CellSave(saved, stats)
+
+
+def _row_figures(action: str, course, day, student_id: int) -> RowStats | None:
+    """The row's figures after a save, for the answer; None (the grid keeps the figures it shows) after an
+    attendance, which changes no mark: reading them again was a statement of the save's four."""
+    if action in ATTENDANCE_ACTIONS:
+        return None
+    return stats_around(course, day, student_id)
 
 
 def _checked(result) -> None:
