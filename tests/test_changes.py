@@ -16,6 +16,7 @@ from school.main import queries
 from school.models import Course, Lesson, LessonChange
 from school.register import changes, timetable
 from school.register.errors import Conflict, NotFound, RegisterError
+from tests.conftest import statements_during
 from tests.factory import TODAY
 
 import pytest
@@ -61,9 +62,16 @@ def test_a_moved_lesson_goes_to_its_new_place_and_is_never_made_twice(app, auth,
         # the teacher's day shows it on both days: where it went, and that it left
         with app.test_request_context():
             wednesday = queries.teacher_day(ids["users"]["teacher"], NEXT_WEDNESDAY)
-            tuesday = queries.teacher_day(ids["users"]["teacher"], NEXT_TUESDAY)
+            seen, tuesday = statements_during(app, lambda: queries.teacher_day(ids["users"]["teacher"],
+                                                                               NEXT_TUESDAY))
         assert [(r["number"], r["moved_from"]) for r in wednesday] == [(3, (NEXT_TUESDAY, 1))]
         assert (1, (NEXT_WEDNESDAY, 3)) in [(r["number"], r["moved_to"]) for r in tuesday]
+        away = next(r for r in tuesday if r["moved_to"])
+        assert (away["room"], away["cancelled"], away["extra"], away["moved_from"], away["substituted_by"]) == (
+            None, False, False, None, None)
+        assert [r["number"] for r in tuesday if not r["moved_to"]] == [2]  # 6-А's lesson stays
+        # The day's lessons and those moved away from it: one statement (bells are the process's)
+        assert len([s for s in seen if "FROM lessons" in s or "FROM lesson_changes" in s]) == 1, seen
     # the family's diary shows the change
     auth.logout()
     auth.login("parent")

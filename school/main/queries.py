@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import Date, and_, bindparam, case, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, cast, false, func, null, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from school import queries, week
@@ -28,24 +28,29 @@ def _course_joins(statement):
 
 
 @cache
-def _teacher_day_statements():
-    """The day's lessons of a teacher (theirs and those they substitute) and their lessons moved away from the
-    day, as plain rows (the page only shows them); built once (every teacher's home page runs them). Parameters:
-    day, user_id."""
+def _teacher_day_statement():
+    """The day's lessons of a teacher (theirs and those they substitute) and, as rows with `away` set, their
+    lessons moved away from the day (with the day and number they moved to), as plain rows (the page only shows
+    them), in one statement: two before, and the second, almost always empty, still cost a round trip on every
+    teacher's home page. Built once. Parameters: day, user_id."""
     day, user_id = bindparam("day", type_=Date), bindparam("user_id")
     # The other teacher: the substitute of one's own lesson, or the course's teacher of a lesson one substitutes.
     other_user, other = aliased(User), aliased(Person)
     other_id = case((Course.teacher_id == user_id, Lesson.substitute_id), else_=Course.teacher_id)
-    lessons = (_course_joins(select(Lesson.number, Lesson.day, Lesson.room, Lesson.state, Lesson.moved_from_day,
-                                    Lesson.moved_from_number, Lesson.extra, *_day_columns(),
-                                    other_user.id.label("other_id"), other.surname, other.name, other.patronymic))
-               .outerjoin(other_user, other_user.id == other_id).outerjoin(other, other.id == other_user.person_id)
-               .where(Lesson.day == day, or_(Course.teacher_id == user_id, Lesson.substitute_id == user_id)))
-    moved_away = (_course_joins(select(LessonChange.from_number, Lesson.day, Lesson.number, *_day_columns())
-                                .select_from(LessonChange).join(Lesson, Lesson.id == LessonChange.lesson_id))
-                  .where(LessonChange.kind == "moved", LessonChange.from_day == day, Lesson.day != day,
-                         Course.teacher_id == user_id))
-    return lessons, moved_away
+    on_the_day = (_course_joins(select(
+        false().label("away"), Lesson.number, Lesson.room, Lesson.state, Lesson.moved_from_day,
+        Lesson.moved_from_number, Lesson.extra, cast(null(), Date).label("moved_to_day"),
+        cast(null(), Integer).label("moved_to_number"), *_day_columns(), other_user.id.label("other_id"),
+        other.surname, other.name, other.patronymic))
+        .outerjoin(other_user, other_user.id == other_id).outerjoin(other, other.id == other_user.person_id)
+        .where(Lesson.day == day, or_(Course.teacher_id == user_id, Lesson.substitute_id == user_id)))
+    moved_away = (_course_joins(select(
+        true().label("away"), LessonChange.from_number, null(), null(), null(), null(), null(), Lesson.day,
+        Lesson.number, *_day_columns(), null(), null(), null(), null())
+        .select_from(LessonChange).join(Lesson, Lesson.id == LessonChange.lesson_id))
+        .where(LessonChange.kind == "moved", LessonChange.from_day == day, Lesson.day != day,
+               Course.teacher_id == user_id))
+    return union_all(on_the_day, moved_away)
 
 
 def _row(r, **fields) -> dict:
@@ -56,23 +61,22 @@ def _row(r, **fields) -> dict:
 def teacher_day(user_id: int, day: dt.date) -> list[dict]:
     """A teacher's lessons of the day from the calendar of lessons: their own courses' and those they substitute,
     with the day's changes (substituted, moved here or away, cancelled, extra)."""
-    lessons_of_day, moved_away_from_day = _teacher_day_statements()
-    params = {"day": day, "user_id": user_id}
     bells = queries.bells()
     rows = []
-    for r in queries.plain(lessons_of_day, params).all():
+    for r in queries.plain(_teacher_day_statement(), {"day": day, "user_id": user_id}).all():
+        if r.away:
+            rows.append(_row(r, number=r.number, bell=bells.get(r.number), room=None, cancelled=False,
+                             substituted_by=None, substitute_for=None, moved_from=None,
+                             moved_to=(r.moved_to_day, r.moved_to_number), extra=False))
+            continue
         mine = r.teacher_id == user_id
         other = StaffName(r.other_id, r.surname, r.name, r.patronymic) if r.other_id is not None else None
         rows.append(_row(r, number=r.number, bell=bells.get(r.number), room=r.room, cancelled=r.state == "cancelled",
                          substituted_by=other if mine else None, substitute_for=None if mine else other,
                          moved_from=(r.moved_from_day, r.moved_from_number)
                          if r.moved_from_day is not None and (r.moved_from_day, r.moved_from_number)
-                         != (r.day, r.number) else None,
+                         != (day, r.number) else None,
                          moved_to=None, extra=r.extra))
-    for r in queries.plain(moved_away_from_day, params).all():
-        rows.append(_row(r, number=r.from_number, bell=bells.get(r.from_number), room=None, cancelled=False,
-                         substituted_by=None, substitute_for=None, moved_from=None, moved_to=(r.day, r.number),
-                         extra=False))
     return sorted(rows, key=lambda r: (r["number"], r["course_id"]))
 
 
