@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from school import queries
 from school.extensions import db
 from school.i18n import by_subject
-from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, Person, SchoolClass,
+from school.models import (Attendance, Course, Enrolment, Holiday, Lesson, Mark, PeriodMark, Person, SchoolClass,
                            SubgroupMember, Subject, User, WorkKind)
 from school.models.organisation import SUBJECT_NAMES, SubjectNames
 from school.models.people import StaffName
@@ -185,6 +185,9 @@ def _statements() -> SimpleNamespace:
                      exists().where(SubgroupMember.subgroup_id == Course.subgroup_id,
                                     SubgroupMember.student_id == bindparam("student_id"),
                                     enrolled_on(bindparam("day", type_=Date), SubgroupMember))))
+    # A course's period mark for a period and its year mark (each at most one: uq_period_marks_*), read with the
+    # courses on the marks page rather than by a statement of their own.
+    period_mark, year_mark = aliased(PeriodMark), aliased(PeriodMark)
     # The classes' lessons with their courses and the substitute's name, as plain rows: a week has thirty lessons,
     # a class's statements as many. The first twelve columns are WeekLesson's fields in their order.
     lesson_rows = (select(Lesson.id, Lesson.course_id, Lesson.day, Lesson.number, Lesson.topic, Lesson.homework,
@@ -220,7 +223,16 @@ def _statements() -> SimpleNamespace:
         # The class's courses a student takes on a day: whole-class ones and those of their subgroups then (ORM
         # objects for the class page, plain rows for the marks page).
         student_courses=select(Course).where(takes),
-        student_course_rows=select(*COURSE_ROW).join(Subject, Subject.id == Course.subject_id).where(takes),
+        student_course_rows=select(*COURSE_ROW, period_mark.code.label("period_code"),
+                                   year_mark.code.label("year_code"))
+        .join(Subject, Subject.id == Course.subject_id)
+        .outerjoin(period_mark, and_(period_mark.course_id == Course.id,
+                                     period_mark.student_id == bindparam("student_id"),
+                                     period_mark.kind == literal_column("'period'"),
+                                     period_mark.period_id == bindparam("period_id")))
+        .outerjoin(year_mark, and_(year_mark.course_id == Course.id, year_mark.student_id == bindparam("student_id"),
+                                   year_mark.kind == literal_column("'year'"), year_mark.period_id.is_(None)))
+        .where(takes),
         period_marks=select(Mark.code, Mark.weight, Mark.work_kind_id, Mark.comment, Lesson.day, Lesson.course_id)
         .join(Lesson, Lesson.id == Mark.lesson_id)
         .where(Mark.student_id == bindparam("student_id"), Lesson.course_id.in_(course_ids), Lesson.day >= first,
@@ -428,10 +440,14 @@ def courses_of(student_id: int, school_class: SchoolClass | ClassRow, day: dt.da
         "class_id": school_class.id, "student_id": student_id, "day": day}).all())
 
 
-def course_rows_of(student_id: int, school_class: SchoolClass | ClassRow, day: dt.date) -> list[CourseRow]:
-    """courses_of() as plain rows (CourseRow), for a page that only shows them."""
-    return by_subject(map(CourseRow.of, queries.plain(_statements().student_course_rows, {
-        "class_id": school_class.id, "student_id": student_id, "day": day}).all()))
+def course_rows_of(student_id: int, school_class: SchoolClass | ClassRow, day: dt.date, period_id: int | None = None
+                   ) -> tuple[list[CourseRow], dict[int, tuple[str | None, str | None]]]:
+    """courses_of() as plain rows (CourseRow), for a page that only shows them; and by course, the codes of the
+    student's period mark for the period `period_id` and their year mark (None where there is none), read with
+    them."""
+    rows = queries.plain(_statements().student_course_rows, {
+        "class_id": school_class.id, "student_id": student_id, "day": day, "period_id": period_id}).all()
+    return by_subject(map(CourseRow.of, rows)), {r.course_id: (r.period_code, r.year_code) for r in rows}
 
 
 def averages(student_id: int, school_class: SchoolClass | ClassRow, day: dt.date) -> list[SubjectAverage]:

@@ -159,6 +159,34 @@ def test_a_period_mark_without_current_marks_is_shown_without_a_leading_separato
     assert "<p>Отметка за период: <b>5</b></p>" in rus and "Средний балл" not in rus
 
 
+def test_the_marks_page_shows_this_periods_mark_and_the_year_mark_read_with_the_courses(app, auth, client, ids):
+    """The current period's mark and the year mark of each subject, not another period's nor an exam mark, read
+    in the statement of the courses (no statement of the period marks of their own)."""
+    from sqlalchemy import func
+    from school.models import Period
+    from tests.conftest import statements_during
+    with app.app_context():
+        q2 = db.session.get(Period, ids["q2"])
+        earlier = db.session.scalar(select(Period).where(Period.year_id == q2.year_id, Period.scheme == q2.scheme,
+                                                         Period.last_day < q2.first_day)
+                                    .order_by(Period.first_day.desc()).limit(1))
+        at = dt.datetime(2026, 11, 24, 12)
+        marks = dict(period=("3", earlier.id), year=("4", None), exam=("2", None))
+        for kind, (code, period_id) in marks.items():
+            db.session.add(PeriodMark(student_id=ids["emil"], course_id=ids["rus5"], kind=kind, period_id=period_id,
+                                      scale="five", code=code, set_by=ids["users"]["teacher2"], set_at=at))
+        db.session.add(PeriodMark(student_id=ids["emil"], course_id=ids["rus5"], kind="period", period_id=q2.id,
+                                  scale="five", code="5", set_by=ids["users"]["teacher2"], set_at=at))
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(PeriodMark)) == 4
+    set_language(app, "parent", "ru")
+    auth.login("parent")
+    seen, page = statements_during(app, lambda: client.get(f"/diary/{ids['emil']}/marks"))
+    rus = subject_card(page.get_data(as_text=True), "Русский язык")
+    assert "<p>Отметка за период: <b>5</b> · Годовая отметка: <b>4</b></p>" in rus, rus
+    assert not [s for s in seen if s.lstrip().startswith("SELECT period_marks.")], seen
+
+
 def _rgb(css: str) -> tuple[float, ...]:
     return tuple(float(v) for v in css[css.index("(") + 1:css.index(")")].split(",")[:3])
 

@@ -19,7 +19,7 @@ from school.extensions import db
 from school.htmx import render
 from school.register import calendar, scales
 from school.register.attendance import tally
-from school.models import (Attendance, Course, DiaryView, Guardianship, Holiday, Lesson, PeriodMark, Student,
+from school.models import (Attendance, Course, DiaryView, Guardianship, Holiday, Lesson, Student,
                            Person, Subject, TimetableSlot, User, WorkKind)
 from school.queries import current_year_id, plain
 
@@ -49,8 +49,6 @@ def _statements() -> SimpleNamespace:
         visits=select(func.max(DiaryView.viewed_at), func.max(DiaryView.acknowledged_at)).where(
             DiaryView.user_id == bindparam("user_id"), DiaryView.student_id == student_id,
             DiaryView.week_start == bindparam("monday", type_=Date)),
-        period_marks=select(PeriodMark.course_id, PeriodMark.kind, PeriodMark.period_id, PeriodMark.code).where(
-            PeriodMark.student_id == student_id, PeriodMark.course_id.in_(bindparam("course_ids", expanding=True))),
         absences=select(Attendance.code, Attendance.reason, Lesson.day, Lesson.number, Subject)
         .join(Lesson, Lesson.id == Attendance.lesson_id).join(Course, Course.id == Lesson.course_id)
         .join(Subject, Subject.id == Course.subject_id)
@@ -177,18 +175,14 @@ def marks(student_id: int):
     if period is not None:
         today = ctx["today"]
         # Every attested subject, pass/fail and unmarked ones too; averages exist for scale subjects only.
-        courses = [c for c in week.course_rows_of(student.id, ctx["klass"], today) if c.attested]
+        courses, given = week.course_rows_of(student.id, ctx["klass"], today, period.id)
+        courses = [c for c in courses if c.attested]
         marks = week.marks_in_period(student.id, courses, period)
         by_course = {a.course.id: a for a in week.subject_averages(courses, marks, min(period.last_day, today))}
-        period_marks = plain(_statements().period_marks, {
-            "student_id": student.id, "course_ids": [c.id for c in courses] or [0]}).all()
         for c in courses:
-            subjects.append(dict(
-                course=c, avg=by_course.get(c.id),
-                marks=[m for m in marks if m.course_id == c.id],
-                period_mark=next((pm for pm in period_marks if pm.course_id == c.id and pm.kind == "period"
-                                  and pm.period_id == period.id), None),
-                year_mark=next((pm for pm in period_marks if pm.course_id == c.id and pm.kind == "year"), None)))
+            period_code, year_code = given[c.id]
+            subjects.append(dict(course=c, avg=by_course.get(c.id), marks=[m for m in marks if m.course_id == c.id],
+                                 period_mark=period_code, year_mark=year_code))
     return render("diary/marks.html", subjects=subjects, period=period, **ctx)
 
 
