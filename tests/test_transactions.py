@@ -271,20 +271,25 @@ def test_a_changed_mark_whose_log_line_fails_is_not_stored(app, auth, client, id
 
 
 def test_after_a_write_that_stood_alone_the_connection_goes_back_to_transactions(app, auth, client, ids):
-    """The connection a save used in autocommit goes back to the pool transactional: work outside a request (a
-    job, the CLI) on it begins a transaction with its first statement, and the flag of a write alone is not left
-    behind for another statement."""
-    from school.transactions import ALONE
+    """The driver's connection a save used in autocommit goes back to the pool transactional (work outside a
+    request, a job or the CLI, begins a transaction with its first statement on it), and neither the mark of a
+    write alone nor that of reads alone is left in its info for a later statement."""
+    from school.transactions import ALONE, READS_ALONE
     _skip_on_sqlite(app)
     auth.login("teacher")
-    _save(app, client, ids, "absent")
+    used = []
+
+    def listener(conn, cursor, *_rest):
+        used.append((cursor.connection, conn.info))
     with app.app_context():
-        connection = db.session.connection()
-        assert ALONE not in connection.info
-        db.session.scalar(select(func.count(Subject.id)))
-        driver = connection.connection.dbapi_connection
-        assert not driver.autocommit and driver.pgconn.transaction_status != 0  # in the transaction it began
-        db.session.rollback()
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        _save(app, client, ids, "absent")
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    driver, info = used[-1]  # the connection of the save's INSERT, its last statement
+    assert not driver.autocommit and ALONE not in info and READS_ALONE not in info
 
 
 @pytest.mark.parametrize("statement, reads", [
