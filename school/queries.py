@@ -66,9 +66,8 @@ def write(statement, params: dict | None = None, alone: bool = False):
         session.flush()
     session.info[WROTE] = True
     connection = session.connection()
-    if not alone:
-        return connection.execute(statement, params)
-    connection.info[ALONE] = True
+    if alone:
+        connection.info[ALONE] = True
     try:
         return connection.execute(statement, params)
     finally:

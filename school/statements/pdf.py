@@ -74,17 +74,13 @@ def _elsewhere(documents, processes: int, options: dict) -> tuple[list[bytes], L
     (the first PDF of a worker) so that each process it forks has it ready. A process parses the stylesheets once
     for the documents it gets. Nothing of the app goes there: the HTML, where the static files are, the options."""
     layout.available()  # PdfUnavailable here, as to_pdf raises it, rather than a broken pool
-    static = _static_files()
-    futures = []
+    n = len(documents)
     with ProcessPoolExecutor(processes, mp_context=_fork_server()) as pool:
-        for html in documents:
-            futures.append(pool.submit(layout.in_layout_process, html, static, options))
-        results = [f.result() for f in futures]
-    pids = {pid for _pdf, pid, _kb in results}
-    peaks: dict[int, int] = {}
+        results = list(pool.map(layout.in_layout_process, documents, [_static_files()] * n, [options] * n))
+    peaks: dict[int, int] = {}  # by process: the most it added
     for _pdf, pid, kb in results:
         peaks[pid] = max(peaks.get(pid, 0), kb)
-    return [pdf for pdf, _pid, _kb in results], Layout(len(pids), sum(peaks.values()))
+    return [pdf for pdf, _pid, _kb in results], Layout(len(peaks), sum(peaks.values()))
 
 
 def _fork_server():
